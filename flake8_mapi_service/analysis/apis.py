@@ -1,0 +1,238 @@
+"""Static knowledge: documented constants, their flag families, and module names.
+
+Values come from Microsoft's headers (MAPIDefS.h, MAPIX.h, MAPI.h, WinUser.h,
+WinBase.h) as listed in ``RULES.md`` section 1.2.  Nothing here executes code.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Tuple
+
+MASK32 = 0xFFFFFFFF
+
+# Flag families: which call's flag word a constant documents.
+INIT = "init"  # MAPIINIT_0.ulFlags
+LOGON = "logon"  # MAPILogonEx flFlags
+SIMPLE = "simple"  # Simple MAPI calls
+OPEN = "open"  # OpenMsgStore / OpenEntry / OpenAddressBook access flags
+SERVICE_ADMIN = "service-admin"  # ConfigureMsgService / CreateMsgService
+WIN32 = "win32"  # user32 / kernel32 values
+
+#: name -> (value, families the name is documented for)
+CONSTANTS: Dict[str, Tuple[int, FrozenSet[str]]] = {
+    "MAPI_INIT_VERSION": (0, frozenset({INIT})),
+    "MAPI_MULTITHREAD_NOTIFICATIONS": (0x1, frozenset({INIT})),
+    "MAPI_NO_COINIT": (0x8, frozenset({INIT})),
+    "MAPI_NT_SERVICE": (0x10000, frozenset({INIT, LOGON})),
+    "MAPI_LOGON_UI": (0x1, frozenset({LOGON, SIMPLE})),
+    "MAPI_NEW_SESSION": (0x2, frozenset({LOGON, SIMPLE})),
+    "MAPI_APP_PROFILE": (0x4, frozenset({LOGON})),
+    "MAPI_ALLOW_OTHERS": (0x8, frozenset({LOGON})),
+    "MAPI_EXPLICIT_PROFILE": (0x10, frozenset({LOGON})),
+    "MAPI_EXTENDED": (0x20, frozenset({LOGON})),
+    "MAPI_USE_DEFAULT": (0x40, frozenset({LOGON})),
+    "MAPI_FORCE_DOWNLOAD": (0x1000, frozenset({LOGON, SIMPLE})),
+    "MAPI_SERVICE_UI_ALWAYS": (0x2000, frozenset({LOGON})),
+    "MAPI_NO_MAIL": (0x8000, frozenset({LOGON})),
+    "MAPI_PASSWORD_UI": (0x20000, frozenset({LOGON, SIMPLE})),
+    "MAPI_TIMEOUT_SHORT": (0x100000, frozenset({LOGON})),
+    "MAPI_BG_SESSION": (0x200000, frozenset({LOGON})),
+    "MAPI_UNICODE": (0x80000000, frozenset({LOGON})),
+    "MAPI_DIALOG": (0x8, frozenset({SIMPLE})),
+    "MAPI_DIALOG_MODELESS": (0xC, frozenset({SIMPLE})),
+    "MDB_NO_DIALOG": (0x1, frozenset({OPEN})),
+    "MDB_WRITE": (0x4, frozenset({OPEN})),
+    "MDB_NO_MAIL": (0x80, frozenset({OPEN})),
+    "MDB_TEMPORARY": (0x20, frozenset({OPEN})),
+    "MDB_ONLINE": (0x100, frozenset({OPEN})),
+    "AB_NO_DIALOG": (0x1, frozenset({OPEN})),
+    "MAPI_MODIFY": (0x1, frozenset({OPEN})),
+    "MAPI_BEST_ACCESS": (0x10, frozenset({OPEN})),
+    "MAPI_DEFERRED_ERRORS": (0x8, frozenset({OPEN})),
+    "SERVICE_UI_ALWAYS": (0x2, frozenset({SERVICE_ADMIN})),
+    "SERVICE_UI_ALLOWED": (0x10, frozenset({SERVICE_ADMIN})),
+    "MSG_SERVICE_UI_READ_ONLY": (0x8, frozenset({SERVICE_ADMIN})),
+    "MB_OK": (0x0, frozenset({WIN32})),
+    "MB_OKCANCEL": (0x1, frozenset({WIN32})),
+    "MB_YESNO": (0x4, frozenset({WIN32})),
+    "MB_ICONERROR": (0x10, frozenset({WIN32})),
+    "MB_ICONSTOP": (0x10, frozenset({WIN32})),
+    "MB_ICONWARNING": (0x30, frozenset({WIN32})),
+    "MB_ICONEXCLAMATION": (0x30, frozenset({WIN32})),
+    "MB_ICONINFORMATION": (0x40, frozenset({WIN32})),
+    "MB_SYSTEMMODAL": (0x1000, frozenset({WIN32})),
+    "MB_TOPMOST": (0x40000, frozenset({WIN32})),
+    "MB_DEFAULT_DESKTOP_ONLY": (0x20000, frozenset({WIN32})),
+    "MB_SERVICE_NOTIFICATION": (0x200000, frozenset({WIN32})),
+    "WAIT_OBJECT_0": (0, frozenset({WIN32})),
+    "WAIT_ABANDONED_0": (0x80, frozenset({WIN32})),
+    "WAIT_TIMEOUT": (258, frozenset({WIN32})),
+    "WAIT_FAILED": (0xFFFFFFFF, frozenset({WIN32})),
+    "INFINITE": (0xFFFFFFFF, frozenset({WIN32})),
+    "QS_KEY": (0x1, frozenset({WIN32})),
+    "QS_MOUSEMOVE": (0x2, frozenset({WIN32})),
+    "QS_MOUSEBUTTON": (0x4, frozenset({WIN32})),
+    "QS_POSTMESSAGE": (0x8, frozenset({WIN32})),
+    "QS_TIMER": (0x10, frozenset({WIN32})),
+    "QS_PAINT": (0x20, frozenset({WIN32})),
+    "QS_SENDMESSAGE": (0x40, frozenset({WIN32})),
+    "QS_HOTKEY": (0x80, frozenset({WIN32})),
+    "QS_ALLPOSTMESSAGE": (0x100, frozenset({WIN32})),
+    "QS_MOUSE": (0x6, frozenset({WIN32})),
+    "QS_INPUT": (0x7, frozenset({WIN32})),
+    "QS_ALLEVENTS": (0xBF, frozenset({WIN32})),
+    # QS_ALLINPUT is 0xFF in win32con and 0x4FF in win32event; both carry the
+    # posted-message bit, which is all the rules ask of it.
+    "QS_ALLINPUT": (0xFF, frozenset({WIN32})),
+    "MWMO_WAITALL": (0x1, frozenset({WIN32})),
+    "MWMO_ALERTABLE": (0x2, frozenset({WIN32})),
+    "MWMO_INPUTAVAILABLE": (0x4, frozenset({WIN32})),
+    "COINIT_APARTMENTTHREADED": (0x2, frozenset({WIN32})),
+    "COINIT_MULTITHREADED": (0x0, frozenset({WIN32})),
+}
+
+#: Per-module overrides where a module documents another value for a name.
+MODULE_VALUES: Dict[Tuple[str, str], int] = {
+    ("win32event", "QS_ALLINPUT"): 0x4FF,
+    ("win32event", "INFINITE"): 0xFFFFFFFF,
+}
+
+#: Modules whose attributes may be read as documented constants
+#: (``mapi.MAPI_NO_MAIL``, ``win32con.MB_OK``).
+CONSTANT_MODULES: FrozenSet[str] = frozenset(
+    {
+        "mapi",
+        "mapitags",
+        "mapiutil",
+        "win32con",
+        "win32event",
+        "win32api",
+        "win32gui",
+        "win32ui",
+        "pythoncom",
+        "servicemanager",
+        "win32service",
+        "win32serviceutil",
+        "winerror",
+    }
+)
+
+#: The canonical module names used in API keys ("mapi.MAPILogonEx").
+MODULE_ALIASES: Dict[str, str] = {
+    "win32com.mapi.mapi": "mapi",
+    "win32comext.mapi.mapi": "mapi",
+    "win32com.mapi.mapitags": "mapitags",
+    "win32comext.mapi.mapitags": "mapitags",
+    "win32com.mapi.mapiutil": "mapiutil",
+    "win32comext.mapi.mapiutil": "mapiutil",
+    "win32.lib.win32con": "win32con",
+    "win32.win32api": "win32api",
+    "win32.win32event": "win32event",
+    "win32.win32gui": "win32gui",
+    "win32.servicemanager": "servicemanager",
+    "win32.lib.win32serviceutil": "win32serviceutil",
+    "win32.win32service": "win32service",
+    "win32.lib.winerror": "winerror",
+    "pythonwin.win32ui": "win32ui",
+}
+
+#: Names a star import of a module provides, for the modules whose star
+#: import the analysis follows.  The mapi module exports its functions and
+#: every MAPI constant; the Win32 modules their documented constants.
+MAPI_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "MAPIInitialize",
+        "MAPIUninitialize",
+        "MAPILogonEx",
+        "MAPIAdminProfiles",
+        "MAPIAllocateBuffer",
+        "MAPIFreeBuffer",
+        "OpenIMsgSession",
+        "CloseIMsgSession",
+        "OpenIMsgOnIStg",
+        "HrQueryAllRows",
+        "HrGetOneProp",
+        "HrSetOneProp",
+        "OpenStreamOnFile",
+        "RTFSync",
+        "WrapCompressedRTFStream",
+        "MAPIUIDFromBinary",
+        "HrAllocAdviseSink",
+        "HrThisThreadAdviseSink",
+        "HrDispatchNotifications",
+    }
+)
+
+#: Simple MAPI entry points of mapi32.dll (reached through ctypes only).
+SIMPLE_MAPI_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "MAPILogon",
+        "MAPILogoff",
+        "MAPISendMail",
+        "MAPISendMailW",
+        "MAPISendDocuments",
+        "MAPIFindNext",
+        "MAPIReadMail",
+        "MAPISaveMail",
+        "MAPIDeleteMail",
+        "MAPIFreeBuffer",
+        "MAPIAddress",
+        "MAPIDetails",
+        "MAPIResolveName",
+    }
+)
+
+STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
+    "mapi": MAPI_FUNCTIONS | frozenset(CONSTANTS),
+    "win32con": frozenset(CONSTANTS),
+    "win32event": frozenset(CONSTANTS)
+    | frozenset(
+        {
+            "WaitForSingleObject",
+            "WaitForSingleObjectEx",
+            "WaitForMultipleObjects",
+            "WaitForMultipleObjectsEx",
+            "MsgWaitForMultipleObjects",
+            "MsgWaitForMultipleObjectsEx",
+            "CreateEvent",
+            "SetEvent",
+        }
+    ),
+}
+
+#: ctypes DLL names the analysis tracks, normalised (lower case, no ".dll").
+#: olmapi32 is Outlook's own MAPI implementation; it is the same API.
+DLL_ALIASES: Dict[str, str] = {
+    "mapi32": "mapi",
+    "olmapi32": "mapi",
+    "user32": "user32",
+    "kernel32": "kernel32",
+    "ole32": "ole32",
+    "advapi32": "advapi32",
+}
+
+#: ctypes attributes and callables that produce a DLL object.
+DLL_LOADER_ATTRS: FrozenSet[str] = frozenset(
+    {"ctypes.windll", "ctypes.oledll", "ctypes.cdll", "ctypes.pydll"}
+)
+DLL_LOADER_CALLS: FrozenSet[str] = frozenset(
+    {
+        "ctypes.WinDLL",
+        "ctypes.OleDLL",
+        "ctypes.CDLL",
+        "ctypes.PyDLL",
+        "ctypes.windll.LoadLibrary",
+        "ctypes.oledll.LoadLibrary",
+        "ctypes.cdll.LoadLibrary",
+        "ctypes.pydll.LoadLibrary",
+    }
+)
+
+
+def constant_value(module: str, name: str) -> int | None:
+    """The documented value of ``module.name`` (module may be "")."""
+    override = MODULE_VALUES.get((module, name))
+    if override is not None:
+        return override
+    entry = CONSTANTS.get(name)
+    return entry[0] if entry is not None else None

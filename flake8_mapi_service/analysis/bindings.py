@@ -1,0 +1,346 @@
+"""Bindings: which names and attribute chains mean which API.
+
+``Resolver.ref`` turns an expression into a *reference string*:
+
+- ``"win32com.mapi.mapi.MAPILogonEx"``, ``"win32event.INFINITE"``,
+  ``"threading.Event"``: a module attribute, with the module spelled
+  canonically (``win32comext`` is ``win32com``, ``win32.lib.win32con`` is
+  ``win32con``);
+- ``"dll:mapi"`` / ``"dll:mapi.MAPILogonEx"``: a ctypes DLL object for
+  mapi32/olmapi32 (or user32, kernel32, ole32, advapi32) and its functions;
+- ``"fn:Service.SvcDoRun"`` / ``"cls:MAPIINIT_0"``: a function or class of the
+  module itself (never MAPI, whatever its name).
+
+``api_key`` turns a reference into the key rules match on: ``"mapi.MAPILogonEx"``
+for both pywin32 and ctypes, ``"kernel32.WaitForSingleObject"``, ...
+
+Resolution is flow-insensitive: a name whose bindings in its scope disagree
+(``x = mapi`` here, ``x = other`` there) resolves to nothing.  ``None``
+assignments are ignored (``mapi = None`` in an ``except ImportError``).
+"""
+
+from __future__ import annotations
+
+import builtins
+from functools import lru_cache
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from .apis import DLL_ALIASES, DLL_LOADER_ATTRS, DLL_LOADER_CALLS, STAR_EXPORTS
+from .model import (
+    AssignSource,
+    ClassInfo,
+    ClassSource,
+    DefSource,
+    FunctionScope,
+    ImportSource,
+    ModuleModel,
+    Scope,
+)
+
+MAPI_MODULE = "win32com.mapi.mapi"
+_BUILTINS: FrozenSet[str] = frozenset(dir(builtins))
+_MAX_DEPTH = 40
+
+
+@lru_cache(maxsize=4096)
+def canonical(dotted: str) -> str:
+    parts = dotted.split(".")
+    if parts[0] == "win32comext":
+        parts[0] = "win32com"
+    elif parts[0] in ("win32", "pythonwin") and len(parts) > 1:
+        parts = parts[1:]
+        if parts[0] == "lib" and len(parts) > 1:
+            parts = parts[1:]
+    return ".".join(parts)
+
+
+def normalize_dll(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    if base.endswith(".dll"):
+        base = base[:-4]
+    return DLL_ALIASES.get(base, base)
+
+
+def api_key(ref: Optional[str]) -> Tuple[Optional[str], str]:
+    """(key, flavour) for a reference: ("mapi.MAPILogonEx", "pywin32")."""
+    if ref is None:
+        return None, ""
+    if ref.startswith("dll:"):
+        body = ref[4:]
+        if "." not in body:
+            return None, ""
+        return body, "ctypes"
+    if ref.startswith(("fn:", "cls:")):
+        return None, ""
+    if ref.startswith(MAPI_MODULE + "."):
+        return "mapi." + ref[len(MAPI_MODULE) + 1 :], "pywin32"
+    return ref, "python"
+
+
+def string_literal(node: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        if isinstance(value, str):
+            return value
+    return None
+
+
+class Resolver:
+    def __init__(self, model: ModuleModel) -> None:
+        self.model = model
+        self._active: Set[Tuple[int, str]] = set()
+        self._fn_by_qualname: Dict[str, FunctionScope] = {}
+        self._cls_by_name: Dict[str, ClassInfo] = {}
+        for fn in model.functions:
+            if fn.kind == "function":
+                self._fn_by_qualname.setdefault(fn.qualname, fn)
+        for cls in model.classes:
+            self._cls_by_name.setdefault(cls.scope.qualname, cls)
+
+    # -- scope lookup ---------------------------------------------------------
+    def binding_scope(self, name: str, scope: Scope) -> Optional[Scope]:
+        """The scope whose binding of ``name`` is visible from ``scope``."""
+        if name in scope.global_names:
+            module = self.model.scope
+            return module if name in module.bindings else None
+        current: Optional[Scope] = scope
+        first = True
+        while current is not None:
+            if (first or current.kind != "class") and name in current.bindings:
+                if name not in current.nonlocal_names:
+                    return current
+            first = False
+            current = current.parent
+        return None
+
+    def function(self, ref: Optional[str]) -> Optional[FunctionScope]:
+        if ref is not None and ref.startswith("fn:"):
+            return self._fn_by_qualname.get(ref[3:])
+        return None
+
+    def klass(self, ref: Optional[str]) -> Optional[ClassInfo]:
+        if ref is not None and ref.startswith("cls:"):
+            return self._cls_by_name.get(ref[4:])
+        return None
+
+    # -- references --------------------------------------------------------------
+    def ref(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[str]:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.Name):
+            return self._name_ref(node.value, scope, depth)
+        if isinstance(node, cst.Attribute):
+            return self._attr_ref(node, scope, depth)
+        if isinstance(node, cst.Call):
+            return self._call_ref(node, scope, depth)
+        if isinstance(node, cst.Subscript):
+            base = self.ref(node.value, scope, depth + 1)
+            if base is not None and base.startswith("dll:") and "." not in base:
+                if len(node.slice) == 1:
+                    sl = node.slice[0].slice
+                    if isinstance(sl, cst.Index):
+                        name = string_literal(sl.value)
+                        if name:
+                            return f"{base}.{name}"
+        return None
+
+    def name_ref(self, name: str, scope: Scope) -> Optional[str]:
+        return self._name_ref(name, scope, 0)
+
+    def _name_ref(self, name: str, scope: Scope, depth: int) -> Optional[str]:
+        owner = self.binding_scope(name, scope)
+        if owner is None:
+            module = self.model.scope
+            for star in module.star_imports + (scope.star_imports if scope is not module else []):
+                mod = canonical(star)
+                short = "mapi" if mod == MAPI_MODULE else mod
+                exports = STAR_EXPORTS.get(short)
+                if exports is not None and name in exports:
+                    return f"{mod}.{name}"
+            if name in _BUILTINS:
+                return f"builtins.{name}"
+            return None
+        key = (id(owner), name)
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            refs: Set[str] = set()
+            for source in owner.bindings[name]:
+                if isinstance(source, ImportSource):
+                    refs.add(canonical(source.qualname))
+                elif isinstance(source, DefSource):
+                    refs.add("fn:" + source.function.qualname)
+                elif isinstance(source, ClassSource):
+                    refs.add("cls:" + source.cls.scope.qualname)
+                elif isinstance(source, AssignSource):
+                    value = source.value
+                    if value is None:
+                        return None
+                    if isinstance(value, cst.Name) and value.value == "None":
+                        continue
+                    r = self.ref(value, owner, depth + 1)
+                    if r is None:
+                        return None
+                    refs.add(r)
+                else:
+                    return None
+                if len(refs) > 1:
+                    return None
+            return refs.pop() if len(refs) == 1 else None
+        finally:
+            self._active.discard(key)
+
+    def _attr_ref(self, node: cst.Attribute, scope: Scope, depth: int) -> Optional[str]:
+        attr = node.attr.value
+        cls_attr = self.self_attr_ref(node, scope, depth)
+        if cls_attr is not None:
+            return cls_attr
+        base = self.ref(node.value, scope, depth + 1)
+        if base is None:
+            return None
+        if base.startswith("dll:"):
+            return f"{base}.{attr}" if "." not in base else None
+        if base in DLL_LOADER_ATTRS:
+            if attr == "LoadLibrary":
+                return f"{base}.LoadLibrary"
+            return "dll:" + normalize_dll(attr)
+        if base.startswith("cls:"):
+            cls = self.klass(base)
+            if cls is not None:
+                method = cls.methods.get(attr)
+                if method is not None:
+                    return "fn:" + method.qualname
+            return None
+        if base.startswith("fn:") or base.startswith("builtins."):
+            return None
+        return canonical(f"{base}.{attr}")
+
+    def _call_ref(self, node: cst.Call, scope: Scope, depth: int) -> Optional[str]:
+        func = self.ref(node.func, scope, depth + 1)
+        if func in DLL_LOADER_CALLS and node.args:
+            first = node.args[0]
+            if first.keyword is None or first.keyword.value == "name":
+                text = self.string_value(first.value, scope)
+                if text:
+                    return "dll:" + normalize_dll(text)
+        return None
+
+    def string_value(self, node: cst.BaseExpression, scope: Scope) -> Optional[str]:
+        text = string_literal(node)
+        if text is not None:
+            return text
+        if isinstance(node, cst.Name):
+            owner = self.binding_scope(node.value, scope)
+            if owner is None:
+                return None
+            sources = owner.bindings[node.value]
+            if len(sources) == 1 and isinstance(sources[0], AssignSource):
+                return string_literal(sources[0].value)
+        return None
+
+    # -- self attributes ------------------------------------------------------------
+    def method_of(self, scope: Scope) -> Optional[FunctionScope]:
+        current: Optional[Scope] = scope
+        while isinstance(current, FunctionScope):
+            if current.cls is not None:
+                return current
+            current = current.parent
+        return None
+
+    def self_class(self, node: cst.BaseExpression, scope: Scope) -> Optional[ClassInfo]:
+        """The class when ``node`` is the instance parameter of a method."""
+        if not isinstance(node, cst.Name):
+            return None
+        method = self.method_of(scope)
+        if method is None or method.self_name != node.value or method.cls is None:
+            return None
+        # a nested function rebinding the name hides the instance
+        owner = self.binding_scope(node.value, scope)
+        if owner is not method:
+            return None
+        return method.cls
+
+    def class_lineage(self, cls: ClassInfo) -> List[ClassInfo]:
+        """The class and its same-module base classes (cycle-safe)."""
+        out: List[ClassInfo] = []
+        todo = [cls]
+        while todo:
+            c = todo.pop()
+            if c in out:
+                continue
+            out.append(c)
+            for base in c.bases:
+                bref = self.ref(base, c.outer)
+                bcls = self.klass(bref)
+                if bcls is not None:
+                    todo.append(bcls)
+        return out
+
+    def self_attr_sources(
+        self, cls: ClassInfo, attr: str
+    ) -> List[Tuple[Optional[cst.BaseExpression], FunctionScope]]:
+        out: List[Tuple[Optional[cst.BaseExpression], FunctionScope]] = []
+        for c in self.class_lineage(cls):
+            out.extend(c.self_attrs.get(attr, ()))
+        return out
+
+    def self_attr_ref(self, node: cst.Attribute, scope: Scope, depth: int) -> Optional[str]:
+        cls = self.self_class(node.value, scope)
+        if cls is None:
+            return None
+        attr = node.attr.value
+        sources = self.self_attr_sources(cls, attr)
+        if not sources:
+            for c in self.class_lineage(cls):
+                method = c.methods.get(attr)
+                if method is not None:
+                    return "fn:" + method.qualname
+            return None
+        key = (id(cls), "self." + attr)
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            refs: Set[str] = set()
+            for value, method in sources:
+                if value is None:
+                    return None
+                if isinstance(value, cst.Name) and value.value == "None":
+                    continue
+                r = self.ref(value, method, depth + 1)
+                if r is None:
+                    return None
+                refs.add(r)
+            return refs.pop() if len(refs) == 1 else None
+        finally:
+            self._active.discard(key)
+
+    # -- classes ---------------------------------------------------------------------
+    def derives_from(self, cls: ClassInfo, qualnames: FrozenSet[str]) -> bool:
+        for c in self.class_lineage(cls):
+            for base in c.bases:
+                if self.ref(base, c.outer) in qualnames:
+                    return True
+        return False
+
+    def struct_fields(self, cls: ClassInfo) -> Optional[List[str]]:
+        """ctypes Structure fields of a same-module class (own or inherited)."""
+        lineage = self.class_lineage(cls)
+        if not self.derives_from(cls, CTYPES_STRUCTURES):
+            return None
+        for c in lineage:
+            if c.fields is not None:
+                return c.fields
+        return None
+
+
+CTYPES_STRUCTURES: FrozenSet[str] = frozenset(
+    {
+        "ctypes.Structure",
+        "ctypes.LittleEndianStructure",
+        "ctypes.BigEndianStructure",
+    }
+)

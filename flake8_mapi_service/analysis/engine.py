@@ -1,0 +1,125 @@
+"""The engine: one parse, one traversal, every rule, positions for findings only.
+
+``analyze`` is the whole path of a file once the plugin's text check has let
+it through: parse with libcst, build the module model in one traversal,
+resolve every call site's API key, hand the sites to the rules that asked for
+their keys, drop service-only findings outside service code, and compute
+positions for the findings that remain.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, TypeVar
+
+import libcst as cst
+
+from ..rules import RULE_CLASSES
+from ..settings import Settings
+from .context import Analysis
+from .model import build_model
+from .positions import Positions
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Result:
+    line: int
+    col: int
+    code: str
+    message: str
+
+
+def parse(source: str) -> Optional[cst.Module]:
+    """The libcst module, or None when libcst cannot parse the text."""
+    try:
+        return cst.parse_module(source)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, UnicodeError):
+        return None
+
+
+def analyze(
+    lines: Sequence[str],
+    filename: str,
+    settings: Settings,
+    tree: Optional[ast.AST] = None,
+) -> List[Result]:
+    """Findings for one file.  May raise: the plugin turns exceptions into MPS000."""
+    return _with_deep_stack(lambda: _analyze(lines, filename, settings, tree))
+
+
+def _analyze(
+    lines: Sequence[str], filename: str, settings: Settings, tree: Optional[ast.AST]
+) -> List[Result]:
+    module = parse("".join(lines))
+    if module is None:
+        return []
+    model = build_model(module)
+    an = Analysis(model, settings, filename)
+    rules = [cls() for cls in RULE_CLASSES]
+    dispatch: Dict[str, List] = {}
+    for rule in rules:
+        for key in rule.calls:
+            dispatch.setdefault(key, []).append(rule)
+    for key in an.keys:
+        handlers = dispatch.get(key)
+        if handlers:
+            for site in an.sites(key):
+                for rule in handlers:
+                    rule.check(site, an)
+    for rule in rules:
+        rule.finish(an)
+    findings = an.findings
+    if any(f.service_only for f in findings) and not an.is_service:
+        findings = [f for f in findings if not f.service_only]
+    if not findings:
+        return []
+    positions = Positions(module, lines, tree, len(model.calls))
+    out = set()
+    for f in findings:
+        line, col = positions.of_call(f.site.node, f.site.index)
+        out.add(Result(line, col, f.code, f.message))
+    return sorted(out, key=lambda r: (r.line, r.col, r.code, r.message))
+
+
+# -- deep inputs ---------------------------------------------------------------------
+
+_DEEP_RECURSION_LIMIT = 60_000
+_DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+def _with_deep_stack(fn: Callable[[], T]) -> T:
+    """Run ``fn``; if it overflows Python's recursion limit (libcst's visitor
+    recurses once per nesting level), run it again in a thread with a large
+    stack and a high recursion limit."""
+    try:
+        return fn()
+    except RecursionError:
+        pass
+    result: List[T] = []
+    error: List[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(fn())
+        except BaseException as exc:  # re-raised in the caller's thread
+            error.append(exc)
+
+    old_limit = sys.getrecursionlimit()
+    old_stack = threading.stack_size()
+    try:
+        threading.stack_size(_DEEP_STACK_BYTES)
+        sys.setrecursionlimit(max(old_limit, _DEEP_RECURSION_LIMIT))
+        worker = threading.Thread(target=target, name="flake8-mapi-service-deep")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if error:
+        raise error[0]
+    return result[0]

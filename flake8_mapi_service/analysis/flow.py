@@ -1,0 +1,839 @@
+"""Flag evaluation: the value of an expression at a call, following straight-line code.
+
+A function body is interpreted once, abstractly, with ``Value``s: flag words
+(``Bits``), tuples, ``None``, references to APIs and constants, and ctypes
+structure instances (on a small heap, so ``x.ulFlags |= ...`` through an alias
+is seen).  Branches join (a bit set on one path only becomes "maybe"), loops
+iterate to a fixed point (or give up to "unknown"), ``return``/``raise`` end a
+path.  The state *before* each statement that contains a call is kept, so a
+rule can ask "what is this argument here?".
+
+Parameters are evaluated lazily from their default and from every call of the
+function in the module (RULES.md 1.2).  Anything not understood is unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from .apis import CONSTANTS, MASK32, constant_value
+from .bindings import MAPI_MODULE, Resolver, canonical
+from .flags import UNKNOWN, ZERO, Bits
+from .model import ClassInfo, FunctionScope, ModuleModel, Param, Scope
+
+# -- values -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TupleV:
+    items: Tuple["Value", ...]
+
+
+@dataclass(frozen=True)
+class RefV:
+    ref: str
+
+
+@dataclass(frozen=True)
+class StructV:
+    alloc: int
+    cls: str
+
+
+class _Singleton:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+NONE = _Singleton("None")
+TOP = _Singleton("unknown")
+_LITERALS: Dict[str, "Value"] = {}
+
+Value = Union[Bits, TupleV, RefV, StructV, _Singleton]
+_LITERALS.update({"None": NONE, "True": Bits.const(1), "False": ZERO})
+
+Heap = Dict[int, Dict[str, "Value"]]
+
+
+class State:
+    __slots__ = ("env", "heap")
+
+    def __init__(self, env: Optional[Dict[str, Value]] = None, heap: Optional[Heap] = None):
+        self.env: Dict[str, Value] = env if env is not None else {}
+        self.heap: Heap = heap if heap is not None else {}
+
+    def copy(self) -> "State":
+        return State(dict(self.env), {k: dict(v) for k, v in self.heap.items()})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, State) and self.env == other.env and self.heap == other.heap
+
+
+Maybe = Optional[State]  # None: the path is dead (after return/raise)
+
+
+def join_values(a: Value, b: Value) -> Value:
+    if a is b or a == b:
+        if isinstance(a, Bits) and isinstance(b, Bits):
+            return a.join(b)
+        return a
+    if isinstance(a, Bits) and isinstance(b, Bits):
+        return a.join(b)
+    if isinstance(a, RefV) or isinstance(b, RefV):
+        ab, bb = as_bits(a), as_bits(b)
+        if ab is not UNKNOWN and bb is not UNKNOWN:
+            return ab.join(bb)
+    if isinstance(a, TupleV) and isinstance(b, TupleV) and len(a.items) == len(b.items):
+        return TupleV(tuple(join_values(x, y) for x, y in zip(a.items, b.items)))
+    return TOP
+
+
+def join_states(a: Maybe, b: Maybe) -> Maybe:
+    if a is None:
+        return b.copy() if b is not None else None
+    if b is None:
+        return a.copy()
+    env: Dict[str, Value] = {}
+    for name in a.env.keys() | b.env.keys():
+        if name in a.env and name in b.env:
+            env[name] = join_values(a.env[name], b.env[name])
+        else:
+            env[name] = TOP
+    heap: Heap = {}
+    for alloc in a.heap.keys() | b.heap.keys():
+        fa, fb = a.heap.get(alloc), b.heap.get(alloc)
+        if fa is None or fb is None:
+            heap[alloc] = dict(fa or fb or {})
+            continue
+        heap[alloc] = {
+            f: join_values(fa[f], fb[f]) if f in fa and f in fb else TOP for f in fa.keys() | fb.keys()
+        }
+    return State(env, heap)
+
+
+_NOT_CONSTANTS = ("dll:", "fn:", "cls:", "builtins.")
+
+
+def as_bits(value: Value) -> Bits:
+    if isinstance(value, Bits):
+        return value
+    if isinstance(value, RefV) and not value.ref.startswith(_NOT_CONSTANTS):
+        # A documented constant name has its documented value, whichever
+        # module it is read from (RULES.md 1.2); win32event's own values win.
+        module, _, name = value.ref.rpartition(".")
+        short = "mapi" if module == MAPI_MODULE else module
+        v = constant_value(short, name)
+        if v is not None:
+            return Bits.const(v, name)
+    return UNKNOWN
+
+
+# -- the evaluator ---------------------------------------------------------------------
+
+_MAX_EXPR_DEPTH = 150
+_MAX_PARAM_DEPTH = 12
+_MAX_LOOP_DEPTH = 6
+_HARMLESS_CALLS = frozenset(
+    {"ctypes.byref", "ctypes.pointer", "ctypes.sizeof", "ctypes.addressof", "builtins.len"}
+)
+
+
+class _Probe:
+    """Snapshots of the state before the statements that contain calls."""
+
+    def __init__(self, wanted: Set[int]) -> None:
+        self.wanted = wanted
+        self.states: Dict[int, Maybe] = {}
+        self.recording = True
+
+    def at(self, stmt: cst.CSTNode, state: Maybe) -> None:
+        if self.recording and id(stmt) in self.wanted:
+            key = id(stmt)
+            previous = self.states.get(key)
+            snapshot = state.copy() if state is not None else None
+            if key in self.states:
+                self.states[key] = join_states(previous, snapshot)
+            else:
+                self.states[key] = snapshot
+
+
+class Flow:
+    """Lazy, memoised flow evaluation for a module."""
+
+    def __init__(self, model: ModuleModel, resolver: Resolver) -> None:
+        self.model = model
+        self.resolver = resolver
+        self._scopes: Dict[int, _Probe] = {}
+        self._module_final: Maybe = None
+        self._module_done = False
+        self._params: Dict[Tuple[int, str], Value] = {}
+        self._param_active: Set[Tuple[int, str]] = set()
+        self._param_depth = 0
+        self._alloc = 0
+        self._calls_to: Optional[Dict[int, List[object]]] = None
+
+    # -- public ---------------------------------------------------------------------
+    def value_at(self, expr: cst.BaseExpression, scope: Scope, stmt: cst.CSTNode) -> Value:
+        """The value of ``expr`` evaluated just before ``stmt`` in ``scope``."""
+        state = self._state_before(scope, stmt)
+        if state is None:
+            state = State()
+        return _Eval(self, scope, state).expr(expr, 0)
+
+    def bits_at(self, expr: cst.BaseExpression, scope: Scope, stmt: cst.CSTNode) -> Bits:
+        return as_bits(self.value_at(expr, scope, stmt))
+
+    def struct_field(self, value: Value, scope: Scope, stmt: cst.CSTNode, field: str) -> Value:
+        if not isinstance(value, StructV):
+            return TOP
+        state = self._state_before(scope, stmt)
+        if state is None:
+            return TOP
+        return state.heap.get(value.alloc, {}).get(field, TOP)
+
+    # -- states -------------------------------------------------------------------------
+    def _state_before(self, scope: Scope, stmt: cst.CSTNode) -> Maybe:
+        return self._probe(scope).states.get(id(stmt))
+
+    def _probe(self, scope: Scope) -> _Probe:
+        probe = self._scopes.get(id(scope))
+        if probe is None:
+            probe = _Probe({id(site.stmt) for site in scope.calls})
+            self._scopes[id(scope)] = probe
+            if scope.kind == "module":
+                self._module_done = True  # names read while it runs are unbound yet
+                self._module_final = _Exec(self, scope, probe).block(
+                    self.model.module.body, State()
+                )
+            elif isinstance(scope, FunctionScope) and scope.kind == "function":
+                _Exec(self, scope, probe).block(scope.body, State())
+            # lambdas and class bodies have no straight-line state of their own
+        return probe
+
+    def module_value(self, name: str) -> Optional[Value]:
+        """A module-level name's value once the module has run (None: not bound)."""
+        if not self._module_done:
+            self._probe(self.model.scope)
+        if name in self.model.scope.volatile:
+            return TOP
+        final = self._module_final
+        if final is None:
+            return TOP
+        return final.env.get(name)
+
+    def new_alloc(self) -> int:
+        self._alloc += 1
+        return self._alloc
+
+    # -- parameters -----------------------------------------------------------------------
+    def param_value(self, fn: FunctionScope, param: Param) -> Value:
+        key = (id(fn), param.name)
+        if key in self._params:
+            return self._params[key]
+        if key in self._param_active or self._param_depth > _MAX_PARAM_DEPTH:
+            return TOP
+        if param.kind in ("star", "starstar"):
+            return TOP
+        self._param_active.add(key)
+        self._param_depth += 1
+        try:
+            result = self._compute_param(fn, param)
+        finally:
+            self._param_depth -= 1
+            self._param_active.discard(key)
+        self._params[key] = result
+        return result
+
+    def _compute_param(self, fn: FunctionScope, param: Param) -> Value:
+        values: List[Value] = []
+        if param.default is not None:
+            outer = fn.parent if fn.parent is not None else self.model.scope
+            values.append(_Eval(self, outer, State()).expr(param.default, 0))
+        index = fn.params.index(param)
+        for site, bound in self.calls_of(fn):
+            arg = _argument_for(site.node, fn, index, param, bound)
+            if arg is _STAR:
+                return TOP
+            if arg is None:
+                if param.default is None:
+                    continue  # a call that would fail; not evidence
+                continue  # the default, already counted
+            values.append(self.value_at(arg, site.scope, site.stmt))  # type: ignore[arg-type]
+        if not values:
+            return TOP
+        out = values[0]
+        for v in values[1:]:
+            out = join_values(out, v)
+        return out
+
+    def calls_of(self, fn: FunctionScope) -> List[Tuple[object, bool]]:
+        """(call site, bound) for every same-module call of ``fn``."""
+        if self._calls_to is None:
+            self._calls_to = {}
+            for site in self.model.calls:
+                target = site.target
+                if target is not None:
+                    bound = isinstance(site.node.func, cst.Attribute)
+                    self._calls_to.setdefault(id(target), []).append((site, bound))
+        return self._calls_to.get(id(fn), [])  # type: ignore[return-value]
+
+
+_STAR = object()
+
+
+def _argument_for(
+    call: cst.Call, fn: FunctionScope, index: int, param: Param, bound: bool
+) -> object:
+    """The argument expression a call passes for ``param`` (None: omitted)."""
+    offset = 1 if (bound and fn.cls is not None and fn.self_name is not None) else 0
+    positional = [a for a in call.args if a.keyword is None]
+    for a in call.args:
+        if a.star:
+            return _STAR
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == param.name:
+            return a.value
+    if param.kind in ("posonly", "pos"):
+        pos = index - offset
+        if 0 <= pos < len(positional):
+            return positional[pos].value
+    return None
+
+
+class _Eval:
+    """Evaluates expressions in one state."""
+
+    def __init__(self, flow: Flow, scope: Scope, state: State) -> None:
+        self.flow = flow
+        self.scope = scope
+        self.state = state
+
+    def expr(self, node: cst.BaseExpression, depth: int) -> Value:
+        if depth > _MAX_EXPR_DEPTH:
+            return TOP
+        if isinstance(node, cst.BinaryOperation):
+            return self._binary(node, depth)
+        if isinstance(node, cst.Integer):
+            try:
+                return Bits.const(int(node.value.replace("_", ""), 0))
+            except ValueError:
+                return TOP
+        if isinstance(node, cst.Name):
+            literal = _LITERALS.get(node.value)
+            if literal is not None:
+                return literal
+            return self.name(node.value)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, depth)
+        if isinstance(node, cst.UnaryOperation):
+            inner = self.expr(node.expression, depth + 1)
+            op = node.operator
+            if isinstance(op, cst.BitInvert):
+                return ~as_bits(inner)
+            if isinstance(op, cst.Minus):
+                return as_bits(inner).neg()
+            if isinstance(op, cst.Plus):
+                return as_bits(inner)
+            return TOP
+        if isinstance(node, cst.Tuple):
+            items: List[Value] = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredElement):
+                    return TOP
+                items.append(self.expr(el.value, depth + 1))
+            return TupleV(tuple(items))
+        if isinstance(node, cst.IfExp):
+            return join_values(self.expr(node.body, depth + 1), self.expr(node.orelse, depth + 1))
+        if isinstance(node, cst.Call):
+            return self._call(node, depth)
+        return TOP
+
+    def _binary(self, node: cst.BinaryOperation, depth: int) -> Value:
+        # Walk the left spine iteratively: ``A | B | C | ...`` nests to the left
+        # and may be hundreds of terms long.
+        spine: List[cst.BinaryOperation] = []
+        current: cst.BaseExpression = node
+        while isinstance(current, cst.BinaryOperation):
+            spine.append(current)
+            current = current.left
+        acc = as_bits(self.expr(current, depth + 1))
+        for op_node in reversed(spine):
+            right = as_bits(self.expr(op_node.right, depth + 1))
+            acc = _apply(op_node.operator, acc, right)
+        return acc
+
+    def name(self, name: str) -> Value:
+        scope = self.scope
+        if name in scope.volatile:
+            return TOP
+        env = self.state.env
+        if name in env:
+            return env[name]
+        owner = self.flow.resolver.binding_scope(name, scope)
+        if owner is scope and scope.kind != "module":
+            if isinstance(scope, FunctionScope):
+                for p in scope.params:
+                    if p.name == name:
+                        return self.flow.param_value(scope, p)
+            return TOP  # a local not yet bound on this path
+        if owner is not None and owner.kind == "module":
+            if scope.kind == "module":
+                return TOP  # used before the module binds it
+            value = self.flow.module_value(name)
+            return value if value is not None else TOP
+        if owner is not None:
+            return TOP  # a closure variable: late-bound
+        ref = self.flow.resolver.name_ref(name, scope)
+        if ref is not None:
+            return RefV(ref)
+        if name in CONSTANTS:
+            return Bits.const(CONSTANTS[name][0], name)
+        return TOP
+
+    def _attribute(self, node: cst.Attribute, depth: int) -> Value:
+        base = node.value
+        if isinstance(base, cst.Name) and base.value in self.state.env:
+            bval = self.state.env[base.value]
+            if isinstance(bval, StructV):
+                return self.state.heap.get(bval.alloc, {}).get(node.attr.value, TOP)
+            if isinstance(bval, RefV):
+                return RefV(canonical(f"{bval.ref}.{node.attr.value}"))
+            return TOP
+        ref = self.flow.resolver.ref(node, self.scope)
+        if ref is not None:
+            return RefV(ref)
+        return TOP
+
+    def _call(self, node: cst.Call, depth: int) -> Value:
+        resolver = self.flow.resolver
+        ref = resolver.ref(node.func, self.scope)
+        if ref in ("ctypes.byref", "ctypes.pointer") and len(node.args) >= 1:
+            return self.expr(node.args[0].value, depth + 1)
+        if ref in ("ctypes.c_ulong", "ctypes.c_uint", "ctypes.c_uint32", "builtins.int"):
+            if len(node.args) == 1 and node.args[0].keyword is None:
+                return as_bits(self.expr(node.args[0].value, depth + 1))
+            return TOP
+        cls = resolver.klass(ref)
+        if cls is not None:
+            return self._construct(cls, node, depth)
+        return TOP
+
+    def _construct(self, cls: ClassInfo, node: cst.Call, depth: int) -> Value:
+        fields = self.flow.resolver.struct_fields(cls)
+        if fields is None:
+            return TOP
+        values: Dict[str, Value] = {f: ZERO for f in fields}  # ctypes zero-fills
+        positional = 0
+        for arg in node.args:
+            if arg.star:
+                return TOP
+            if arg.keyword is None:
+                if positional >= len(fields):
+                    return TOP
+                values[fields[positional]] = self.expr(arg.value, depth + 1)
+                positional += 1
+            else:
+                values[arg.keyword.value] = self.expr(arg.value, depth + 1)
+        alloc = self.flow.new_alloc()
+        self.state.heap[alloc] = values
+        return StructV(alloc, cls.name)
+
+
+def _apply(op: cst.BaseBinaryOp, a: Bits, b: Bits) -> Bits:
+    if isinstance(op, cst.BitOr):
+        return a | b
+    if isinstance(op, cst.BitAnd):
+        return a & b
+    if isinstance(op, cst.BitXor):
+        return a ^ b
+    if isinstance(op, cst.Add):
+        return a + b
+    if isinstance(op, cst.Subtract):
+        return a - b
+    if isinstance(op, cst.Multiply):
+        return a * b
+    if isinstance(op, cst.LeftShift):
+        return a.shift(b, True)
+    if isinstance(op, cst.RightShift):
+        return a.shift(b, False)
+    return UNKNOWN
+
+
+def _augmented(op: cst.BaseAugOp) -> Optional[cst.BaseBinaryOp]:
+    table = {
+        cst.BitOrAssign: cst.BitOr,
+        cst.BitAndAssign: cst.BitAnd,
+        cst.BitXorAssign: cst.BitXor,
+        cst.AddAssign: cst.Add,
+        cst.SubtractAssign: cst.Subtract,
+        cst.MultiplyAssign: cst.Multiply,
+        cst.LeftShiftAssign: cst.LeftShift,
+        cst.RightShiftAssign: cst.RightShift,
+    }
+    kind = table.get(type(op))  # type: ignore[call-overload]
+    return kind() if kind is not None else None
+
+
+class _Loop:
+    def __init__(self) -> None:
+        self.breaks: Maybe = None
+        self.continues: Maybe = None
+
+
+class _Exec:
+    """Interprets statement lists, recording states before probed statements."""
+
+    def __init__(self, flow: Flow, scope: Scope, probe: _Probe) -> None:
+        self.flow = flow
+        self.scope = scope
+        self.probe = probe
+        self.loops: List[_Loop] = []
+
+    def block(self, stmts: Sequence[cst.CSTNode], state: Maybe) -> Maybe:
+        for stmt in stmts:
+            if state is None:
+                return None
+            state = self.stmt(stmt, state)
+        return state
+
+    def _suite(self, suite: cst.BaseSuite, state: Maybe) -> Maybe:
+        if isinstance(suite, cst.IndentedBlock):
+            return self.block(suite.body, state)
+        if isinstance(suite, cst.SimpleStatementSuite):
+            return self._smalls(suite.body, state)
+        return state
+
+    def _smalls(self, smalls: Sequence[cst.BaseSmallStatement], state: Maybe) -> Maybe:
+        for small in smalls:
+            if state is None:
+                return None
+            self.probe.at(small, state)
+            state = self.small(small, state)
+        return state
+
+    def stmt(self, stmt: cst.CSTNode, state: State) -> Maybe:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            return self._smalls(stmt.body, state)
+        self.probe.at(stmt, state)
+        if isinstance(stmt, cst.If):
+            return self._if(stmt, state)
+        if isinstance(stmt, (cst.For, cst.While)):
+            return self._loop(stmt, state)
+        if isinstance(stmt, (cst.Try, cst.TryStar)):
+            return self._try(stmt, state)
+        if isinstance(stmt, cst.With):
+            self._havoc_calls(stmt.items, state)
+            for item in stmt.items:
+                if item.asname is not None:
+                    self._assign(item.asname.name, TOP, state)
+            return self._suite(stmt.body, state)
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            state.env[stmt.name.value] = TOP
+            return state
+        if isinstance(stmt, cst.Match):
+            return self._match(stmt, state)
+        return state
+
+    def _if(self, stmt: cst.If, state: State) -> Maybe:
+        self._havoc_calls([stmt.test], state)
+        then = self._suite(stmt.body, state.copy())
+        orelse: Maybe
+        if stmt.orelse is None:
+            orelse = state
+        elif isinstance(stmt.orelse, cst.If):
+            orelse = self.stmt(stmt.orelse, state.copy())
+        else:
+            orelse = self._suite(stmt.orelse.body, state.copy())
+        return join_states(then, orelse)
+
+    def _loop(self, stmt: Union[cst.For, cst.While], state: State) -> Maybe:
+        depth = len(self.loops)
+
+        def body_pass(entry: State, record: bool) -> Tuple[Maybe, _Loop]:
+            loop = _Loop()
+            self.loops.append(loop)
+            saved = self.probe.recording
+            self.probe.recording = record and saved
+            try:
+                s = entry.copy()
+                if isinstance(stmt, cst.For):
+                    self._assign(stmt.target, TOP, s)
+                else:
+                    self._havoc_calls([stmt.test], s)
+                end = self._suite(stmt.body, s)
+                end = join_states(end, loop.continues)
+            finally:
+                self.loops.pop()
+                self.probe.recording = saved
+            return end, loop
+
+        if isinstance(stmt, cst.For):
+            self._havoc_calls([stmt.iter], state)
+        head: State = state
+        if depth < _MAX_LOOP_DEPTH:
+            after, _ = body_pass(head, False)
+            joined = join_states(head, after) or head
+            if depth < _MAX_LOOP_DEPTH // 2:
+                after2, _ = body_pass(joined, False)
+                again = join_states(joined, after2) or joined
+                if again != joined:
+                    joined = _havoc_changed(joined, again)
+            else:
+                joined = _havoc_changed(head, joined)
+            head = joined
+        else:
+            after, _ = body_pass(head, False)
+            head = _havoc_changed(head, join_states(head, after) or head)
+        end, loop = body_pass(head, True)
+        exit_state = join_states(head, end)
+        if stmt.orelse is not None and exit_state is not None:
+            exit_state = self._suite(stmt.orelse.body, exit_state)
+        return join_states(exit_state, loop.breaks)
+
+    def _try(self, stmt: Union[cst.Try, cst.TryStar], state: State) -> Maybe:
+        seen: Maybe = state.copy()
+        s: Maybe = state
+        for inner in stmt.body.body:  # type: ignore[union-attr]
+            if s is None:
+                break
+            s = self.stmt(inner, s)
+            seen = join_states(seen, s)
+        normal_end = s
+        ends: Maybe = None
+        for handler in stmt.handlers:
+            h = seen.copy() if seen is not None else State()
+            if handler.name is not None:
+                self._assign(handler.name.name, TOP, h)
+            ends = join_states(ends, self._suite(handler.body, h))
+        if stmt.orelse is not None and normal_end is not None:
+            normal_end = self._suite(stmt.orelse.body, normal_end)
+        ends = join_states(ends, normal_end)
+        if stmt.finalbody is not None:
+            # every path runs the finally block: record what it sees on all of
+            # them, but continue after the statement on the normal paths only
+            entry = join_states(ends, seen)
+            self._suite(stmt.finalbody.body, entry if entry is not None else State())
+            if ends is None:
+                return None
+            saved = self.probe.recording
+            self.probe.recording = False
+            try:
+                return self._suite(stmt.finalbody.body, ends)
+            finally:
+                self.probe.recording = saved
+        return ends
+
+    def _match(self, stmt: cst.Match, state: State) -> Maybe:
+        out: Maybe = state.copy()
+        for case in stmt.cases:
+            s = state.copy()
+            for name in _pattern_names(case.pattern):
+                s.env[name] = TOP
+            out = join_states(out, self._suite(case.body, s))
+        return out
+
+    # -- small statements ---------------------------------------------------------
+    def small(self, small: cst.BaseSmallStatement, state: State) -> Maybe:
+        if isinstance(small, cst.Assign):
+            self._havoc_calls([small.value], state)
+            value = _Eval(self.flow, self.scope, state).expr(small.value, 0)
+            for t in small.targets:
+                self._assign(t.target, value, state)
+            return state
+        if isinstance(small, cst.AugAssign):
+            self._havoc_calls([small.value], state)
+            return self._augassign(small, state)
+        if isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                value = _Eval(self.flow, self.scope, state).expr(small.value, 0)
+                self._assign(small.target, value, state)
+            return state
+        if isinstance(small, cst.Expr):
+            self._havoc_calls([small.value], state)
+            return state
+        if isinstance(small, (cst.Return, cst.Raise)):
+            return None
+        if isinstance(small, cst.Break):
+            if self.loops:
+                loop = self.loops[-1]
+                loop.breaks = join_states(loop.breaks, state)
+            return None
+        if isinstance(small, cst.Continue):
+            if self.loops:
+                loop = self.loops[-1]
+                loop.continues = join_states(loop.continues, state)
+            return None
+        if isinstance(small, cst.Del):
+            self._assign(small.target, TOP, state)
+            return state
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            self._import(small, state)
+            return state
+        return state
+
+    def _import(self, small: Union[cst.Import, cst.ImportFrom], state: State) -> None:
+        names: List[str] = []
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    names.append(alias.asname.name.value)
+                else:
+                    from .model import dotted_name
+
+                    full = dotted_name(alias.name) or ""
+                    names.append(full.split(".", 1)[0])
+        elif not isinstance(small.names, cst.ImportStar):
+            for alias in small.names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    names.append(alias.asname.name.value)
+                elif isinstance(alias.name, cst.Name):
+                    names.append(alias.name.value)
+        for name in names:
+            # the binding resolver knows what the name means
+            state.env.pop(name, None)
+            ref = self.flow.resolver.name_ref(name, self.scope)
+            state.env[name] = RefV(ref) if ref is not None else TOP
+
+    def _augassign(self, small: cst.AugAssign, state: State) -> Maybe:
+        op = _augmented(small.operator)
+        ev = _Eval(self.flow, self.scope, state)
+        right = as_bits(ev.expr(small.value, 0))
+        target = small.target
+        if isinstance(target, cst.Name):
+            old = as_bits(ev.name(target.value))
+            state.env[target.value] = _apply(op, old, right) if op is not None else TOP
+        elif isinstance(target, cst.Attribute):
+            struct = self._struct_of(target.value, state)
+            if struct is not None:
+                fields = state.heap.setdefault(struct.alloc, {})
+                old = as_bits(fields.get(target.attr.value, TOP))
+                fields[target.attr.value] = _apply(op, old, right) if op is not None else TOP
+        return state
+
+    def _struct_of(self, node: cst.BaseExpression, state: State) -> Optional[StructV]:
+        if isinstance(node, cst.Name):
+            value = state.env.get(node.value)
+            if isinstance(value, StructV):
+                return value
+        return None
+
+    def _assign(self, target: cst.BaseExpression, value: Value, state: State) -> None:
+        if isinstance(target, cst.Name):
+            state.env[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            if (
+                isinstance(value, TupleV)
+                and len(value.items) == len(elements)
+                and not any(isinstance(e, cst.StarredElement) for e in elements)
+            ):
+                for el, v in zip(elements, value.items):
+                    self._assign(el.value, v, state)
+            else:
+                for el in elements:
+                    self._assign(el.value, TOP, state)
+        elif isinstance(target, cst.StarredElement):
+            self._assign(target.value, TOP, state)
+        elif isinstance(target, cst.Attribute):
+            struct = self._struct_of(target.value, state)
+            if struct is not None:
+                state.heap.setdefault(struct.alloc, {})[target.attr.value] = value
+
+    def _havoc_calls(self, nodes: Iterable[object], state: State) -> None:
+        """A struct passed to a call the analysis does not know may be changed by it."""
+        if not state.heap:
+            return
+        for node in nodes:
+            if isinstance(node, cst.CSTNode):
+                for name in _names_passed_to_calls(node, self.flow.resolver, self.scope):
+                    value = state.env.get(name)
+                    if isinstance(value, StructV):
+                        fields = state.heap.get(value.alloc, {})
+                        state.heap[value.alloc] = {f: TOP for f in fields}
+
+
+def _havoc_changed(before: State, after: State) -> State:
+    out = after.copy()
+    for name, value in after.env.items():
+        if before.env.get(name) != value:
+            out.env[name] = TOP
+    for alloc, fields in after.heap.items():
+        prior = before.heap.get(alloc, {})
+        for f, v in fields.items():
+            if prior.get(f) != v:
+                out.heap[alloc][f] = TOP
+    return out
+
+
+class _CallArgs(cst.CSTVisitor):
+    def __init__(self, resolver: Resolver, scope: Scope) -> None:
+        super().__init__()
+        self.resolver = resolver
+        self.scope = scope
+        self.names: List[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ref = self.resolver.ref(node.func, self.scope)
+        if ref is not None and ref.endswith(".MAPIInitialize"):
+            return
+        if ref in _HARMLESS_CALLS:
+            return
+        for arg in node.args:
+            value = arg.value
+            if isinstance(value, cst.Call) and self.resolver.ref(value.func, self.scope) in (
+                "ctypes.byref",
+                "ctypes.pointer",
+            ):
+                if value.args:
+                    value = value.args[0].value
+            if isinstance(value, cst.Name):
+                self.names.append(value.value)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _names_passed_to_calls(node: cst.CSTNode, resolver: Resolver, scope: Scope) -> List[str]:
+    collector = _CallArgs(resolver, scope)
+    node.visit(collector)
+    return collector.names
+
+
+def _pattern_names(pattern: cst.MatchPattern) -> List[str]:
+    out: List[str] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_MatchAs(self, node: cst.MatchAs) -> None:
+            if node.name is not None:
+                out.append(node.name.value)
+
+        def visit_MatchStar(self, node: cst.MatchStar) -> None:
+            if isinstance(node.name, cst.Name):
+                out.append(node.name.value)
+
+        def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+            if node.rest is not None:
+                out.append(node.rest.value)
+
+    pattern.visit(_V())
+    return out
+
+
+__all__ = [
+    "Flow",
+    "Value",
+    "TupleV",
+    "RefV",
+    "StructV",
+    "NONE",
+    "TOP",
+    "as_bits",
+    "join_values",
+    "MASK32",
+]

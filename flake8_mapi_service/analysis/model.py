@@ -1,0 +1,486 @@
+"""The module model, built in the one traversal of the one parse.
+
+``build_model`` walks the libcst tree once and records what every later
+question needs: scopes (module, classes, functions, lambdas), the bindings of
+each scope, classes with their bases and ``self.x`` assignments, and every
+call site with its scope and the statement that contains it.  Nothing is
+resolved here: bindings and values are resolved lazily by ``bindings`` and
+``flow`` once the whole module is known (a function may use a name the module
+binds after it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+# -- binding sources ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """``import a.b as x`` / ``from a import b``: the name means ``qualname``."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class AssignSource:
+    """``x = value`` (value is None for a binding whose value is not an expression)."""
+
+    value: Optional[cst.BaseExpression]
+
+
+@dataclass(frozen=True)
+class DefSource:
+    function: "FunctionScope"
+
+
+@dataclass(frozen=True)
+class ClassSource:
+    cls: "ClassInfo"
+
+
+@dataclass(frozen=True)
+class OpaqueSource:
+    """A binding the analysis does not follow (loop target, ``with ... as``, del)."""
+
+    kind: str
+
+
+Source = Union[ImportSource, AssignSource, DefSource, ClassSource, OpaqueSource]
+
+
+# -- scopes ------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str  # "module" | "class" | "function" | "lambda"
+    name: str
+    node: cst.CSTNode
+    parent: Optional["Scope"]
+    bindings: Dict[str, List[Source]] = field(default_factory=dict)
+    star_imports: List[str] = field(default_factory=list)
+    global_names: Set[str] = field(default_factory=set)
+    nonlocal_names: Set[str] = field(default_factory=set)
+    #: names bound where the flow evaluation cannot follow (walrus, closures
+    #: that write them through ``nonlocal``): always unknown.
+    volatile: Set[str] = field(default_factory=set)
+    calls: List["CallSite"] = field(default_factory=list)
+
+    def bind(self, name: str, source: Source) -> None:
+        self.bindings.setdefault(name, []).append(source)
+
+    @property
+    def qualname(self) -> str:
+        parts: List[str] = []
+        scope: Optional[Scope] = self
+        while scope is not None and scope.kind != "module":
+            parts.append(scope.name)
+            scope = scope.parent
+        return ".".join(reversed(parts))
+
+
+@dataclass(eq=False)
+class Param:
+    name: str
+    default: Optional[cst.BaseExpression]
+    kind: str  # "posonly" | "pos" | "kwonly" | "star" | "starstar"
+
+
+@dataclass(eq=False)
+class FunctionScope(Scope):
+    params: List[Param] = field(default_factory=list)
+    #: the class whose body defines this function (a method), if any
+    cls: Optional["ClassInfo"] = None
+    returns: List[Optional[cst.BaseExpression]] = field(default_factory=list)
+    decorators: Sequence[cst.Decorator] = ()
+
+    @property
+    def body(self) -> Sequence[cst.CSTNode]:
+        node = self.node
+        if isinstance(node, cst.FunctionDef):
+            body = node.body
+            if isinstance(body, cst.IndentedBlock):
+                return body.body
+            return [body]
+        return []
+
+    @property
+    def self_name(self) -> Optional[str]:
+        """The name of the instance parameter of a plain method."""
+        if self.cls is None or not self.params:
+            return None
+        for deco in self.decorators:
+            d = deco.decorator
+            if isinstance(d, cst.Name) and d.value in ("staticmethod", "classmethod"):
+                return None
+        first = self.params[0]
+        return first.name if first.kind in ("posonly", "pos") else None
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    name: str
+    node: cst.ClassDef
+    scope: Scope  # the class body scope
+    outer: Scope  # the scope that defines the class
+    bases: List[cst.BaseExpression] = field(default_factory=list)
+    methods: Dict[str, FunctionScope] = field(default_factory=dict)
+    #: ``self.x = value`` anywhere in a method: x -> [(value or None, method)]
+    self_attrs: Dict[str, List[Tuple[Optional[cst.BaseExpression], FunctionScope]]] = field(
+        default_factory=dict
+    )
+    #: ctypes ``_fields_`` names, when the body assigns a literal list of them
+    fields: Optional[List[str]] = None
+
+
+@dataclass(eq=False)
+class CallSite:
+    node: cst.Call
+    scope: Scope
+    #: the innermost statement containing the call: a small statement, or the
+    #: compound statement whose header (test, iterator, items) contains it
+    stmt: cst.CSTNode
+    #: pre-order index among all calls of the module (maps to positions)
+    index: int
+    #: the call is the whole of an expression statement (its result is discarded)
+    discarded: bool = False
+    #: the call is directly the value of ``name = <call>``
+    assigned_to: Optional[str] = None
+    # filled in by the engine once bindings are known
+    key: Optional[str] = None
+    flavour: str = ""  # "pywin32" | "ctypes" | "method" | "local" | ""
+    target: Optional[FunctionScope] = None  # a same-module function called
+    receiver: Optional[str] = None  # provenance tag of a MAPI object's method call
+
+
+@dataclass(eq=False)
+class ModuleModel:
+    module: cst.Module
+    scope: Scope
+    functions: List[FunctionScope]
+    classes: List[ClassInfo]
+    calls: List[CallSite]
+    #: statement node -> statement list path info, filled lazily by flow
+    class_by_node: Dict[cst.ClassDef, ClassInfo]
+
+    def classes_named(self, name: str) -> List[ClassInfo]:
+        return [c for c in self.classes if c.name == name and c.outer is self.scope]
+
+
+# -- the traversal ----------------------------------------------------------------------
+
+
+def dotted_name(node: cst.BaseExpression) -> Optional[str]:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _import_module_name(node: cst.ImportFrom) -> Optional[str]:
+    if node.relative:
+        return None
+    if node.module is None:
+        return None
+    return dotted_name(node.module)
+
+
+_STATEMENTS = (
+    cst.BaseSmallStatement,
+    cst.BaseCompoundStatement,
+)
+
+
+class _Walker(cst.CSTVisitor):
+    """Collects the module model.  One instance per parse."""
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__()
+        self.module_scope = Scope("module", "<module>", module, None)
+        self.scopes: List[Scope] = [self.module_scope]
+        self.functions: List[FunctionScope] = []
+        self.classes: List[ClassInfo] = []
+        self.class_by_node: Dict[cst.ClassDef, ClassInfo] = {}
+        self.calls: List[CallSite] = []
+        self.stmts: List[cst.CSTNode] = [module]
+        self.class_stack: List[ClassInfo] = []
+
+    # -- scope helpers --------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1]
+
+    def _bind_target(self, target: cst.BaseExpression, source: Source) -> None:
+        scope = self.scope
+        if isinstance(target, cst.Name):
+            scope.bind(target.value, source)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                inner = el.value
+                self._bind_target(inner, OpaqueSource("unpack"))
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, OpaqueSource("unpack"))
+        elif isinstance(target, cst.Attribute):
+            self._bind_self_attr(target, source)
+
+    def _bind_self_attr(self, target: cst.Attribute, source: Source) -> None:
+        scope = self.scope
+        if not isinstance(scope, FunctionScope):
+            return
+        # the method may be nested inside helpers of the method; use the method
+        method: Optional[FunctionScope] = scope
+        while method is not None and method.cls is None:
+            parent = method.parent
+            method = parent if isinstance(parent, FunctionScope) else None
+        if method is None or method.cls is None:
+            return
+        self_name = method.self_name
+        if self_name is None:
+            return
+        if isinstance(target.value, cst.Name) and target.value.value == self_name:
+            value = source.value if isinstance(source, AssignSource) else None
+            method.cls.self_attrs.setdefault(target.attr.value, []).append((value, scope))
+
+    # -- statements ------------------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, _STATEMENTS):
+            self.stmts.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        if isinstance(original_node, _STATEMENTS):
+            self.stmts.pop()
+
+    # -- definitions -------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        parent = self.scope
+        cls = self.class_stack[-1] if parent.kind == "class" and self.class_stack else None
+        fn = FunctionScope("function", node.name.value, node, parent, cls=cls)
+        fn.decorators = node.decorators
+        fn.params = _params(node.params)
+        for p in fn.params:
+            fn.bind(p.name, OpaqueSource("param"))
+        parent.bind(node.name.value, DefSource(fn))
+        if cls is not None:
+            cls.methods[node.name.value] = fn
+        self.functions.append(fn)
+        self.scopes.append(fn)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scopes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        fn = FunctionScope("lambda", "<lambda>", node, self.scope)
+        fn.params = _params(node.params)
+        for p in fn.params:
+            fn.bind(p.name, OpaqueSource("param"))
+        fn.returns.append(node.body)
+        self.functions.append(fn)
+        self.scopes.append(fn)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        outer = self.scope
+        body_scope = Scope("class", node.name.value, node, outer)
+        info = ClassInfo(node.name.value, node, body_scope, outer)
+        info.bases = [a.value for a in node.bases if a.keyword is None and not a.star]
+        info.fields = _ctypes_fields(node)
+        outer.bind(node.name.value, ClassSource(info))
+        self.classes.append(info)
+        self.class_by_node[node] = info
+        self.class_stack.append(info)
+        self.scopes.append(body_scope)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scopes.pop()
+        self.class_stack.pop()
+
+    # -- bindings ----------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.scope.bind(alias.asname.name.value, ImportSource(full))
+            else:
+                head = full.split(".", 1)[0]
+                self.scope.bind(head, ImportSource(head))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _import_module_name(node)
+        if isinstance(node.names, cst.ImportStar):
+            if module is not None:
+                self.scope.star_imports.append(module)
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name is None:
+                continue
+            bound = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                bound = alias.asname.name.value
+            if module is None:
+                self.scope.bind(bound, OpaqueSource("relative-import"))
+            else:
+                self.scope.bind(bound, ImportSource(f"{module}.{name}"))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._bind_target(t.target, AssignSource(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, AssignSource(node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        # the name keeps its binding; its value changes (flow follows that)
+        if isinstance(node.target, cst.Name):
+            self.scope.bind(node.target.value, OpaqueSource("augassign"))
+        elif isinstance(node.target, cst.Attribute):
+            self._bind_self_attr(node.target, OpaqueSource("augassign"))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, OpaqueSource("for"))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, OpaqueSource("with"))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.scope.bind(node.name.name.value, OpaqueSource("except"))
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.scope.bind(node.name.name.value, OpaqueSource("except"))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._bind_target(node.target, OpaqueSource("del"))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            scope = self.scope
+            scope.bind(node.target.value, OpaqueSource("walrus"))
+            scope.volatile.add(node.target.value)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.scope.bind(node.name.value, OpaqueSource("match"))
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if isinstance(node.name, cst.Name):
+            self.scope.bind(node.name.value, OpaqueSource("match"))
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self.scope.bind(node.rest.value, OpaqueSource("match"))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.scope.global_names.add(item.name.value)
+            self.module_scope.volatile.add(item.name.value)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            name = item.name.value
+            self.scope.nonlocal_names.add(name)
+            parent = self.scope.parent
+            while parent is not None:
+                if isinstance(parent, FunctionScope) and name in parent.bindings:
+                    parent.volatile.add(name)
+                    break
+                parent = parent.parent
+
+    def visit_Return(self, node: cst.Return) -> None:
+        scope = self.scope
+        if isinstance(scope, FunctionScope):
+            scope.returns.append(node.value)
+
+    # -- calls ----------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        stmt = self.stmts[-1]
+        site = CallSite(node, self.scope, stmt, len(self.calls))
+        if isinstance(stmt, cst.Expr) and stmt.value is node:
+            site.discarded = True
+        elif (
+            isinstance(stmt, cst.Assign)
+            and stmt.value is node
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0].target, cst.Name)
+        ):
+            site.assigned_to = stmt.targets[0].target.value
+        self.calls.append(site)
+        self.scope.calls.append(site)
+
+
+def _params(params: cst.Parameters) -> List[Param]:
+    out: List[Param] = []
+    for p in params.posonly_params:
+        out.append(Param(p.name.value, p.default, "posonly"))
+    for p in params.params:
+        out.append(Param(p.name.value, p.default, "pos"))
+    if isinstance(params.star_arg, cst.Param):
+        out.append(Param(params.star_arg.name.value, None, "star"))
+    for p in params.kwonly_params:
+        out.append(Param(p.name.value, p.default, "kwonly"))
+    if params.star_kwarg is not None:
+        out.append(Param(params.star_kwarg.name.value, None, "starstar"))
+    return out
+
+
+def _ctypes_fields(node: cst.ClassDef) -> Optional[List[str]]:
+    body = node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    for stmt in body.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.Assign):
+                continue
+            if not any(
+                isinstance(t.target, cst.Name) and t.target.value == "_fields_"
+                for t in small.targets
+            ):
+                continue
+            value = small.value
+            if not isinstance(value, (cst.List, cst.Tuple)):
+                return None
+            names: List[str] = []
+            for el in value.elements:
+                item = el.value
+                if not isinstance(item, (cst.Tuple, cst.List)) or not item.elements:
+                    return None
+                first = item.elements[0].value
+                if not isinstance(first, cst.SimpleString):
+                    return None
+                names.append(first.evaluated_value if isinstance(first.evaluated_value, str) else "")
+            return names
+    return None
+
+
+def build_model(module: cst.Module) -> ModuleModel:
+    walker = _Walker(module)
+    module.visit(walker)
+    return ModuleModel(
+        module=module,
+        scope=walker.module_scope,
+        functions=walker.functions,
+        classes=walker.classes,
+        calls=walker.calls,
+        class_by_node=walker.class_by_node,
+    )

@@ -1,0 +1,58 @@
+"""The catalogue of codes: the one source for messages, docs and ``explain``.
+
+Each ``Rule`` carries what a user needs to understand a finding: the message
+flake8 prints, what the rule checks, why it matters (with Microsoft's
+reference), a bad example, the fix, its options and its known limits.  Each
+rule family keeps its entries in a module of this package; ``RULES`` is all of
+them in code order.  This package imports nothing heavy: the console script
+and the flake8 entry read it without loading libcst.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from . import core
+from .rule import _SERVICE_NOTE, Rule
+
+_FAMILIES = [core.RULES]
+
+RULES: List[Rule] = sorted((r for family in _FAMILIES for r in family), key=lambda r: r.code)
+
+RULES_BY_CODE: Dict[str, Rule] = {r.code: r for r in RULES}
+DEFAULT_IGNORED: Tuple[str, ...] = tuple(r.code for r in RULES if not r.default_enabled)
+
+
+def get(code: str) -> Optional[Rule]:
+    return RULES_BY_CODE.get(code.upper())
+
+
+def explain(rule: Rule) -> str:
+    """The rule's documentation, as Markdown (also ``docs/rules/CODE.md``)."""
+    lines = [f"# {rule.code}: {rule.name}", "", f"Message: `{rule.code} {rule.title}`", ""]
+    lines += ["## What it does", "", rule.summary, ""]
+    if rule.service_only:
+        lines += [_SERVICE_NOTE, ""]
+    if not rule.default_enabled:
+        lines += ["Off by default: enable it with `--extend-select=" + rule.code + "`.", ""]
+    lines += ["## Why is this bad?", "", rule.rationale, ""]
+    if rule.references:
+        lines += ["References:", ""] + [f"- {ref}" for ref in rule.references] + [""]
+    lines += ["## Example", "", "```python", rule.example.rstrip("\n"), "```", ""]
+    lines += ["## Use instead", "", "```python", rule.fix.rstrip("\n"), "```", ""]
+    if rule.options:
+        lines += ["## Options", "", rule.options, ""]
+    if rule.limits:
+        lines += ["## Known limits", "", rule.limits, ""]
+    return "\n".join(lines)
+
+
+def table() -> str:
+    """The Markdown code table kept in README.md."""
+    rows = ["| code | service only | default | message |", "|---|---|---|---|"]
+    for r in RULES:
+        rows.append(
+            f"| [{r.code}](docs/rules/{r.code}.md) | {'yes' if r.service_only else ''} | "
+            f"{'on' if r.default_enabled else 'off'} | {r.title} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,76 @@
+"""The ``Rule`` record of the catalogue and the Microsoft references it cites.
+
+Each ``Rule`` carries what a user needs to understand a finding: the message
+flake8 prints, what the rule checks, why it matters (with Microsoft's
+reference), a bad example, the fix, its options and its known limits.  The
+examples are real Python and are linted by the test-suite, so the docs cannot
+drift from the analyzer.  This module imports nothing heavy: the console
+script and the flake8 entry read it without loading libcst.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+MS_SERVICES = (
+    "Microsoft, *Calling MAPI from Windows Services* (Outlook MAPI reference), "
+    "https://learn.microsoft.com/office/client-developer/outlook/mapi/calling-mapi-from-windows-services"
+)
+MS_MAPIINIT = (
+    "Microsoft, *MAPIINIT_0*, "
+    "https://learn.microsoft.com/office/client-developer/outlook/mapi/mapiinit_0"
+)
+MS_INITIALIZE = (
+    "Microsoft, *MAPIInitialize*, "
+    "https://learn.microsoft.com/office/client-developer/outlook/mapi/mapiinitialize"
+)
+MS_LOGONEX = (
+    "Microsoft, *MAPILogonEx*, "
+    "https://learn.microsoft.com/office/client-developer/outlook/mapi/mapilogonex"
+)
+
+#: where a rule's doc lives, relative to the project root
+DOCS_URL = "docs/rules/{code}.md"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    #: the flake8 message after the code; may use ``{fields}`` a rule passes
+    message: str
+    summary: str
+    rationale: str
+    example: str
+    fix: str
+    service_only: bool
+    references: Tuple[str, ...] = ()
+    default_enabled: bool = True
+    options: str = ""
+    limits: str = ""
+
+    def format(self, **fields: object) -> str:
+        return f"{self.code} {self.message.format(**fields)}"
+
+    @property
+    def title(self) -> str:
+        """The message with its placeholders shown generically (for tables)."""
+        text = self.message
+        while "{" in text and "}" in text:
+            start = text.index("{")
+            end = text.index("}", start)
+            text = text[:start] + "…" + text[end + 1 :]
+        return text
+
+    @property
+    def doc_url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+
+_SERVICE_NOTE = (
+    "Reported only in service code (a `ServiceFramework` subclass, a service "
+    "entry point such as `servicemanager.StartServiceCtrlDispatcher`, a MAPI call "
+    "that sets `MAPI_NT_SERVICE`, or `--mapi-service=always` / `--mapi-service-paths`)."
+)
+

@@ -1,0 +1,68 @@
+"""The ``flake8-mapi-service`` console script: ``rules``, ``explain CODE``, ``--version``.
+
+It reads only the catalogue: no libcst import, so it starts instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional, Sequence
+
+from . import __version__
+from .catalogue import RULES, explain, get, table
+
+
+def _rules(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(table())
+        return 0
+    width = max(len(r.name) for r in RULES)
+    for r in RULES:
+        flags: List[str] = []
+        if r.service_only:
+            flags.append("service")
+        if not r.default_enabled:
+            flags.append("off by default")
+        extra = f"  [{', '.join(flags)}]" if flags else ""
+        print(f"{r.code}  {r.name:<{width}}  {r.title}{extra}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    rule = get(args.code)
+    if rule is None:
+        print(f"flake8-mapi-service: unknown code {args.code!r}; see 'flake8-mapi-service rules'", file=sys.stderr)
+        return 2
+    print(explain(rule), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flake8-mapi-service",
+        description="flake8 checks for MAPI clients running as Windows services.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    p_rules = sub.add_parser("rules", help="list every code")
+    p_rules.add_argument("--markdown", action="store_true", help="print README's Markdown table")
+    p_rules.set_defaults(func=_rules)
+    p_explain = sub.add_parser("explain", help="print a rule's documentation")
+    p_explain.add_argument("code", help="a code such as MPS101")
+    p_explain.set_defaults(func=_explain)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    return int(func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""The flake8 entry point.  It does no analysis itself.
+
+flake8 calls ``Plugin(tree, lines, filename).run()`` for every file.  ``run``
+applies the cheap text check, imports the analysis (and libcst) only for a
+file that passes it, and turns any unexpected exception into one MPS000
+finding so that a bug here never aborts the user's whole flake8 run.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, ClassVar, Generator, List, Sequence, Tuple, Type
+
+from . import __version__
+from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
+from .prefilter import may_concern_mapi
+from .settings import SERVICE_MODES, Settings
+
+Report = Tuple[int, int, str, Type[Any]]
+
+
+class Plugin:
+    name = "flake8-mapi-service"
+    version = __version__
+
+    settings: ClassVar[Settings] = Settings()
+
+    def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+        self.tree = tree
+        self.lines = lines
+        self.filename = filename
+
+    # -- options -------------------------------------------------------------------
+    @classmethod
+    def add_options(cls, option_manager: Any) -> None:
+        option_manager.add_option(
+            "--mapi-service",
+            default="auto",
+            choices=SERVICE_MODES,
+            parse_from_config=True,
+            help="Which files are Windows-service code: auto (detect), always, never. "
+            "(Default: %(default)s)",
+        )
+        option_manager.add_option(
+            "--mapi-service-paths",
+            default="",
+            comma_separated_list=True,
+            parse_from_config=True,
+            help="Comma-separated globs of files that are service code whatever they contain.",
+        )
+        option_manager.add_option(
+            "--mapi-server-services",
+            default="MSEMS",
+            comma_separated_list=True,
+            parse_from_config=True,
+            help="Comma-separated server-based message services (Default: %(default)s).",
+        )
+        option_manager.add_option(
+            "--mapi-extra-blocking-calls",
+            default="",
+            comma_separated_list=True,
+            parse_from_config=True,
+            help="Comma-separated qualified names of your own blocking calls (for MPS401).",
+        )
+        option_manager.add_option(
+            "--mapi-extra-ui-calls",
+            default="",
+            comma_separated_list=True,
+            parse_from_config=True,
+            help="Comma-separated qualified names of your own calls that show UI (for MPS205).",
+        )
+        option_manager.extend_default_ignore(list(DEFAULT_IGNORED))
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        cls.settings = Settings.from_values(
+            service_mode=getattr(options, "mapi_service", "auto"),
+            service_paths=getattr(options, "mapi_service_paths", None),
+            server_services=getattr(options, "mapi_server_services", None),
+            extra_blocking_calls=getattr(options, "mapi_extra_blocking_calls", None),
+            extra_ui_calls=getattr(options, "mapi_extra_ui_calls", None),
+        )
+
+    # -- checking ---------------------------------------------------------------------
+    def run(self) -> Generator[Report, None, None]:
+        settings = self.settings
+        if settings.service_mode == "never" or not (
+            settings.service_mode == "always" or settings.path_is_service(self.filename)
+        ):
+            if not may_concern_mapi(self.lines):
+                return
+        try:
+            from .analysis.engine import analyze
+
+            results: List[Any] = analyze(self.lines, self.filename, settings, self.tree)
+        except Exception as exc:  # noqa: BLE001 - never abort the user's flake8 run
+            message = RULES_BY_CODE["MPS000"].format(exc=type(exc).__name__)
+            yield 1, 0, message, type(self)
+            return
+        for r in results:
+            yield r.line, r.col, r.message, type(self)

@@ -1,0 +1,19 @@
+"""The cheap text check that runs on every file before anything is parsed.
+
+Every rule needs at least one of these words in the file: MAPI itself
+(``win32com.mapi``, ``mapi32``, ``olmapi32``, ``MAPI.Session``), Outlook
+automation, or a service entry point that makes the file service code (where
+the UI rules apply even without MAPI).  The check lowercases the text once
+and looks for each word with ``in`` (C speed, no regular expression).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+WORDS = ("mapi", "outlook", "servicefram", "servicemanager", "win32serviceutil", "servicectrl")
+
+
+def may_concern_mapi(lines: Sequence[str]) -> bool:
+    text = "".join(lines).lower()
+    return any(word in text for word in WORDS)

@@ -1,0 +1,195 @@
+"""Initialization and logon: MPS101-MPS109."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import libcst as cst
+
+from ..analysis.apis import CONSTANTS, INIT, LOGON
+from ..analysis.context import Analysis
+from ..analysis.flags import Bits
+from ..analysis.model import AssignSource, CallSite, FunctionScope, Scope
+from ..analysis.structure import Structure
+from .base import Rule
+
+MAPI_NT_SERVICE = 0x10000
+MAPI_NO_MAIL = 0x8000
+MAPI_NO_COINIT = 0x8
+LOGON_UI_BITS: Dict[str, int] = {
+    "MAPI_LOGON_UI": 0x1,
+    "MAPI_SERVICE_UI_ALWAYS": 0x2000,
+    "MAPI_PASSWORD_UI": 0x20000,
+}
+
+INITIALIZE = "mapi.MAPIInitialize"
+UNINITIALIZE = "mapi.MAPIUninitialize"
+LOGON_EX = "mapi.MAPILogonEx"
+ADMIN_PROFILES = "mapi.MAPIAdminProfiles"
+
+COM_INIT = frozenset(
+    {
+        "pythoncom.CoInitialize",
+        "pythoncom.CoInitializeEx",
+        "pythoncom.OleInitialize",
+        "servicemanager.CoInitializeEx",
+        "ole32.CoInitialize",
+        "ole32.CoInitializeEx",
+        "ole32.OleInitialize",
+    }
+)
+OLE_INIT = frozenset({"pythoncom.OleInitialize", "ole32.OleInitialize"})
+
+
+def _wrong_family(bits: Bits, family: str) -> List[str]:
+    return sorted(
+        name
+        for name, value in bits.names.items()
+        if value and name in CONSTANTS and family not in CONSTANTS[name][1]
+    )
+
+
+class InitFlags(Rule):
+    """MPS101, MPS105, MPS108 and MPS109 on MAPIInitialize."""
+
+    codes = ("MPS101", "MPS105", "MPS108", "MPS109")
+    calls = frozenset({INITIALIZE})
+
+    def check(self, site: CallSite, an: Analysis) -> None:
+        flags = an.init_flags(site)
+        if flags.lacks(MAPI_NT_SERVICE):
+            an.report(site, "MPS101")
+        if not flags.determined(MAPI_NT_SERVICE):
+            an.report(site, "MPS109", call="MAPIInitialize", what="MAPI_NT_SERVICE")
+        wrong = _wrong_family(flags, INIT)
+        if wrong:
+            an.report(site, "MPS108", call="MAPIINIT_0", constants=", ".join(wrong))
+        if flags.has(MAPI_NO_COINIT) and not _com_may_precede(site, an):
+            an.report(site, "MPS105")
+
+
+def _com_may_precede(site: CallSite, an: Analysis) -> bool:
+    """False only when every COM initialization of the file follows ``site``
+    in the same function, in straight-line code, outside loops."""
+    structure = an.structure
+    for key in COM_INIT:
+        for com in an.sites(key):
+            if com.scope is not site.scope or com.index < site.index:
+                return True
+            if structure.in_loop(site.scope, com.stmt) or structure.in_loop(site.scope, site.stmt):
+                return True
+    return False
+
+
+class LogonFlags(Rule):
+    """MPS102, MPS103, MPS108 and MPS109 on MAPILogonEx."""
+
+    codes = ("MPS102", "MPS103", "MPS108", "MPS109")
+    calls = frozenset({LOGON_EX})
+
+    def check(self, site: CallSite, an: Analysis) -> None:
+        flags = an.logon_flags(site)
+        if flags.lacks(MAPI_NT_SERVICE):
+            an.report(site, "MPS102")
+        if flags.lacks(MAPI_NO_MAIL):
+            an.report(site, "MPS103")
+        checked = {"MAPI_NT_SERVICE": MAPI_NT_SERVICE, "MAPI_NO_MAIL": MAPI_NO_MAIL}
+        checked.update(LOGON_UI_BITS)
+        undetermined = [name for name, bit in checked.items() if not flags.determined(bit)]
+        if undetermined:
+            an.report(site, "MPS109", call="MAPILogonEx", what=", ".join(undetermined))
+        wrong = _wrong_family(flags, LOGON)
+        if wrong:
+            an.report(site, "MPS108", call="MAPILogonEx", constants=", ".join(wrong))
+
+
+class FileBalance(Rule):
+    """MPS106 and MPS107: what a file that initializes MAPI must also call."""
+
+    codes = ("MPS106", "MPS107")
+
+    def finish(self, an: Analysis) -> None:
+        inits = an.sites(INITIALIZE)
+        if not inits:
+            return
+        first = min(inits, key=lambda s: s.index)
+        if not any(an.sites(key) for key in OLE_INIT):
+            an.report(first, "MPS106")
+        if not an.sites(UNINITIALIZE):
+            an.report(first, "MPS107")
+
+
+class InitializeOrder(Rule):
+    """MPS104: Extended MAPI before the function's MAPIInitialize or after its MAPIUninitialize."""
+
+    codes = ("MPS104",)
+
+    def finish(self, an: Analysis) -> None:
+        scopes: Dict[int, Scope] = {}
+        for site in an.sites(INITIALIZE) + an.sites(UNINITIALIZE):
+            scopes[id(site.scope)] = site.scope
+        if not scopes:
+            return
+        structure = an.structure
+        for scope in scopes.values():
+            self._scope(scope, an, structure)
+
+    def _scope(self, scope: Scope, an: Analysis, structure: Structure) -> None:
+        inits = sorted((s for s in an.sites(INITIALIZE) if s.scope is scope), key=lambda s: s.index)
+        uninits = sorted(
+            (s for s in an.sites(UNINITIALIZE) if s.scope is scope), key=lambda s: s.index
+        )
+        extended = [s for s in scope.calls if _is_extended(s)]
+        if not extended:
+            return
+        first_init = inits[0] if inits else None
+        reported: set = set()
+        if first_init is not None and structure.straight_line(scope, first_init.stmt):
+            for site in extended:
+                if site.index < first_init.index and _local_to_function(site, scope):
+                    reported.add(id(site))
+                    an.report(site, "MPS104", call=_call_name(site), where="before its MAPIInitialize")
+        for un in uninits:
+            if not structure.straight_line(scope, un.stmt):
+                continue
+            later_init = [i.index for i in inits if i.index > un.index]
+            limit = min(later_init) if later_init else None
+            for site in extended:
+                if id(site) in reported or site.index <= un.index:
+                    continue
+                if limit is not None and site.index > limit:
+                    continue
+                if site.stmt is un.stmt:
+                    continue
+                if structure.in_handler_of_try_around(scope, site.stmt, un.stmt):
+                    continue
+                reported.add(id(site))
+                an.report(site, "MPS104", call=_call_name(site), where="after its MAPIUninitialize")
+
+
+def _is_extended(site: CallSite) -> bool:
+    return site.key in (LOGON_EX, ADMIN_PROFILES) or site.flavour == "method"
+
+
+def _local_to_function(site: CallSite, scope: Scope) -> bool:
+    """Before MAPIInitialize only MAPI calls, and objects the function itself
+    obtained from them, count (``self.session`` may predate this call)."""
+    if site.flavour != "method":
+        return True
+    receiver = site.node.func.value if isinstance(site.node.func, cst.Attribute) else None
+    if not isinstance(receiver, cst.Name):
+        return False
+    sources = scope.bindings.get(receiver.value)
+    if not sources:
+        return False
+    if isinstance(scope, FunctionScope) and any(p.name == receiver.value for p in scope.params):
+        return False
+    return all(isinstance(s, AssignSource) and isinstance(s.value, cst.Call) for s in sources)
+
+
+def _call_name(site: CallSite) -> str:
+    key: Optional[str] = site.key
+    name = key.split(".", 1)[1] if key else "MAPI call"
+    if site.flavour == "method":
+        return f"MAPI method {name}"
+    return name

@@ -1,0 +1,87 @@
+"""The user's options, parsed once from flake8's options (or the CLI)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence, Tuple
+
+SERVICE_MODES = ("auto", "always", "never")
+
+
+def _split(values: Iterable[str] | str | None) -> Tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    out = []
+    for value in values:
+        for part in value.replace("\n", ",").split(","):
+            part = part.strip()
+            if part:
+                out.append(part)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Settings:
+    service_mode: str = "auto"
+    service_paths: Tuple[str, ...] = ()
+    server_services: Tuple[str, ...] = ("MSEMS",)
+    extra_blocking_calls: Tuple[str, ...] = ()
+    extra_ui_calls: Tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_values(
+        cls,
+        service_mode: str | None = "auto",
+        service_paths: Sequence[str] | str | None = None,
+        server_services: Sequence[str] | str | None = None,
+        extra_blocking_calls: Sequence[str] | str | None = None,
+        extra_ui_calls: Sequence[str] | str | None = None,
+    ) -> "Settings":
+        mode = (service_mode or "auto").strip().lower()
+        if mode not in SERVICE_MODES:
+            raise ValueError(f"--mapi-service must be one of {', '.join(SERVICE_MODES)}, not {mode!r}")
+        servers = tuple(s.upper() for s in _split(server_services)) or ("MSEMS",)
+        return cls(
+            service_mode=mode,
+            service_paths=_split(service_paths),
+            server_services=servers,
+            extra_blocking_calls=_split(extra_blocking_calls),
+            extra_ui_calls=_split(extra_ui_calls),
+        )
+
+    def path_is_service(self, filename: str) -> bool:
+        """True when ``filename`` matches one of ``--mapi-service-paths``.
+
+        A glob matches the path as flake8 gives it, the path relative to the
+        working directory, or the absolute path, with ``/`` separators; ``*``
+        crosses directories (fnmatch semantics), so ``services/*.py`` and
+        ``*/services/*`` both work.
+        """
+        if not self.service_paths or not filename:
+            return False
+        candidates = {filename.replace(os.sep, "/")}
+        try:
+            absolute = os.path.abspath(filename)
+            candidates.add(absolute.replace(os.sep, "/"))
+            candidates.add(os.path.relpath(absolute).replace(os.sep, "/"))
+        except ValueError:  # e.g. another drive on Windows
+            pass
+        stripped = {c[2:] if c.startswith("./") else c for c in candidates}
+        candidates |= stripped
+        for pattern in self.service_paths:
+            pat = pattern.replace(os.sep, "/")
+            if pat.startswith("./"):
+                pat = pat[2:]
+            for cand in candidates:
+                if fnmatch.fnmatchcase(cand, pat):
+                    return True
+                if pat.endswith("/") and cand.startswith(pat):
+                    return True
+        return False
+
+
+DEFAULT = Settings()
