@@ -32,7 +32,10 @@ def _rules(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     rule = get(args.code)
     if rule is None:
-        print(f"flake8-mapi-service: unknown code {args.code!r}; see 'flake8-mapi-service rules'", file=sys.stderr)
+        print(
+            f"flake8-mapi-service: unknown code {args.code!r}; see 'flake8-mapi-service rules'",
+            file=sys.stderr,
+        )
         return 2
     print(explain(rule), end="")
     return 0

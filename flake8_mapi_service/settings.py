@@ -40,10 +40,12 @@ class Settings:
         server_services: Sequence[str] | str | None = None,
         extra_blocking_calls: Sequence[str] | str | None = None,
         extra_ui_calls: Sequence[str] | str | None = None,
-    ) -> "Settings":
+    ) -> Settings:
         mode = (service_mode or "auto").strip().lower()
         if mode not in SERVICE_MODES:
-            raise ValueError(f"--mapi-service must be one of {', '.join(SERVICE_MODES)}, not {mode!r}")
+            raise ValueError(
+                f"--mapi-service must be one of {', '.join(SERVICE_MODES)}, not {mode!r}"
+            )
         servers = tuple(s.upper() for s in _split(server_services)) or ("MSEMS",)
         return cls(
             service_mode=mode,

@@ -17,7 +17,9 @@ FORMAT = "%(path)s:%(row)d:%(col)d: %(code)s %(text)s"
 # and MPS109 keeps its default (off) unless a fixture asks for it
 OTHERS_OFF = "--extend-ignore=E,W,F,C"
 
-_FINDING = re.compile(r"^(?P<path>.*?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<text>.*)$")
+_FINDING = re.compile(
+    r"^(?P<path>.*?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<text>.*)$"
+)
 
 
 def run_flake8(
@@ -38,9 +40,7 @@ def findings(output: str) -> List[Tuple[str, int, int, str, str]]:
     for line in output.splitlines():
         m = _FINDING.match(line)
         if m:
-            out.append(
-                (m["path"], int(m["line"]), int(m["col"]), m["code"], m["text"])
-            )
+            out.append((m["path"], int(m["line"]), int(m["col"]), m["code"], m["text"]))
     return out
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import pytest
-
 from conftest import FIXTURES, OTHERS_OFF, ROOT, findings, run_flake8
 
 EXPECT = re.compile(r"#\s*(MPS\d{3}(?:\s*,\s*MPS\d{3})*)\s*$")
@@ -70,9 +69,7 @@ def test_there_are_fixtures() -> None:
     assert len(fixture_files()) >= 10
 
 
-@pytest.mark.parametrize(
-    "path", fixture_files(), ids=lambda p: p.relative_to(FIXTURES).as_posix()
-)
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.relative_to(FIXTURES).as_posix())
 def test_fixture(path: Path) -> None:
     got = _results_for(options(path)).get(path.relative_to(ROOT).as_posix(), set())
     want = expectations(path)

@@ -1,7 +1,7 @@
 """Regenerate the catalogue-derived docs: README's code table and docs/rules/*.md.
 
-    python tools/sync_docs.py          # rewrite them
-    python tools/sync_docs.py --check  # exit 1 if they are out of date (the tests do this)
+python tools/sync_docs.py          # rewrite them
+python tools/sync_docs.py --check  # exit 1 if they are out of date (the tests do this)
 """
 
 from __future__ import annotations

@@ -27,12 +27,12 @@ class Bits:
 
     # -- constructors -------------------------------------------------------
     @staticmethod
-    def const(value: int, name: Optional[str] = None) -> "Bits":
+    def const(value: int, name: Optional[str] = None) -> Bits:
         v = value & MASK32
         return Bits(v, 0, {name: v} if name and v else {})
 
     @staticmethod
-    def unknown() -> "Bits":
+    def unknown() -> Bits:
         return UNKNOWN
 
     # -- queries -------------------------------------------------------------
@@ -66,7 +66,7 @@ class Bits:
         return _freeze({k: v & self.val for k, v in names.items()})
 
     # -- operators -----------------------------------------------------------
-    def __or__(self, other: "Bits") -> "Bits":
+    def __or__(self, other: Bits) -> Bits:
         val = self.val | other.val
         unk = (self.unk | other.unk) & ~val & MASK32
         out = Bits(val, unk)
@@ -75,21 +75,21 @@ class Bits:
             merged[k] = merged.get(k, 0) | v
         return Bits(val, unk, out._keep_names(merged))
 
-    def __and__(self, other: "Bits") -> "Bits":
+    def __and__(self, other: Bits) -> Bits:
         unk = (self.unk & (other.val | other.unk)) | (other.unk & (self.val | self.unk))
         val = self.val & other.val & ~unk
         out = Bits(val & MASK32, unk & MASK32)
         return Bits(out.val, out.unk, out._keep_names(self.names))
 
-    def __xor__(self, other: "Bits") -> "Bits":
+    def __xor__(self, other: Bits) -> Bits:
         unk = self.unk | other.unk
         val = (self.val ^ other.val) & ~unk
         return Bits(val & MASK32, unk & MASK32)
 
-    def __invert__(self) -> "Bits":
+    def __invert__(self) -> Bits:
         return Bits(~self.val & ~self.unk & MASK32, self.unk)
 
-    def __add__(self, other: "Bits") -> "Bits":
+    def __add__(self, other: Bits) -> Bits:
         if self.exact and other.exact:
             total = (self.val + other.val) & MASK32
             out = Bits(total, 0)
@@ -103,17 +103,17 @@ class Bits:
             return self | other
         return UNKNOWN
 
-    def __sub__(self, other: "Bits") -> "Bits":
+    def __sub__(self, other: Bits) -> Bits:
         if self.exact and other.exact:
             return Bits((self.val - other.val) & MASK32, 0)
         return UNKNOWN
 
-    def __mul__(self, other: "Bits") -> "Bits":
+    def __mul__(self, other: Bits) -> Bits:
         if self.exact and other.exact:
             return Bits((self.val * other.val) & MASK32, 0)
         return UNKNOWN
 
-    def shift(self, amount: "Bits", left: bool) -> "Bits":
+    def shift(self, amount: Bits, left: bool) -> Bits:
         if not amount.exact or amount.val > 64:
             return UNKNOWN
         n = amount.val
@@ -121,12 +121,12 @@ class Bits:
             return Bits((self.val << n) & MASK32, (self.unk << n) & MASK32)
         return Bits(self.val >> n, self.unk >> n)
 
-    def neg(self) -> "Bits":
+    def neg(self) -> Bits:
         if self.exact:
             return Bits(-self.val & MASK32, 0)
         return UNKNOWN
 
-    def join(self, other: "Bits") -> "Bits":
+    def join(self, other: Bits) -> Bits:
         """The value after two paths meet: bits that differ become unknown."""
         unk = self.unk | other.unk | (self.val ^ other.val)
         val = self.val & other.val & ~unk

@@ -15,21 +15,21 @@ function in the module (RULES.md 1.2).  Anything not understood is unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
 from .apis import CONSTANTS, MASK32, constant_value
 from .bindings import MAPI_MODULE, Resolver, canonical
 from .flags import UNKNOWN, ZERO, Bits
-from .model import ClassInfo, FunctionScope, ModuleModel, Param, Scope
+from .model import CallSite, ClassInfo, FunctionScope, ModuleModel, Param, Scope
 
 # -- values -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class TupleV:
-    items: Tuple["Value", ...]
+    items: Tuple[Value, ...]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class _Singleton:
 
 NONE = _Singleton("None")
 TOP = _Singleton("unknown")
-_LITERALS: Dict[str, "Value"] = {}
+_LITERALS: Dict[str, Value] = {}
 
 Value = Union[Bits, TupleV, RefV, StructV, _Singleton]
 _LITERALS.update({"None": NONE, "True": Bits.const(1), "False": ZERO})
@@ -68,7 +68,7 @@ class State:
         self.env: Dict[str, Value] = env if env is not None else {}
         self.heap: Heap = heap if heap is not None else {}
 
-    def copy(self) -> "State":
+    def copy(self) -> State:
         return State(dict(self.env), {k: dict(v) for k, v in self.heap.items()})
 
     def __eq__(self, other: object) -> bool:
@@ -112,7 +112,8 @@ def join_states(a: Maybe, b: Maybe) -> Maybe:
             heap[alloc] = dict(fa or fb or {})
             continue
         heap[alloc] = {
-            f: join_values(fa[f], fb[f]) if f in fa and f in fb else TOP for f in fa.keys() | fb.keys()
+            f: join_values(fa[f], fb[f]) if f in fa and f in fb else TOP
+            for f in fa.keys() | fb.keys()
         }
     return State(env, heap)
 
@@ -176,7 +177,7 @@ class Flow:
         self._param_active: Set[Tuple[int, str]] = set()
         self._param_depth = 0
         self._alloc = 0
-        self._calls_to: Optional[Dict[int, List[object]]] = None
+        self._calls_to: Optional[Dict[int, List[Tuple[CallSite, bool]]]] = None
 
     # -- public ---------------------------------------------------------------------
     def value_at(self, expr: cst.BaseExpression, scope: Scope, stmt: cst.CSTNode) -> Value:
@@ -264,7 +265,8 @@ class Flow:
                 if param.default is None:
                     continue  # a call that would fail; not evidence
                 continue  # the default, already counted
-            values.append(self.value_at(arg, site.scope, site.stmt))  # type: ignore[arg-type]
+            assert isinstance(arg, cst.BaseExpression)
+            values.append(self.value_at(arg, site.scope, site.stmt))
         if not values:
             return TOP
         out = values[0]
@@ -272,7 +274,7 @@ class Flow:
             out = join_values(out, v)
         return out
 
-    def calls_of(self, fn: FunctionScope) -> List[Tuple[object, bool]]:
+    def calls_of(self, fn: FunctionScope) -> List[Tuple[CallSite, bool]]:
         """(call site, bound) for every same-module call of ``fn``."""
         if self._calls_to is None:
             self._calls_to = {}
@@ -281,7 +283,7 @@ class Flow:
                 if target is not None:
                     bound = isinstance(site.node.func, cst.Attribute)
                     self._calls_to.setdefault(id(target), []).append((site, bound))
-        return self._calls_to.get(id(fn), [])  # type: ignore[return-value]
+        return self._calls_to.get(id(fn), [])
 
 
 _STAR = object()
@@ -466,7 +468,7 @@ def _apply(op: cst.BaseBinaryOp, a: Bits, b: Bits) -> Bits:
 
 
 def _augmented(op: cst.BaseAugOp) -> Optional[cst.BaseBinaryOp]:
-    table = {
+    table: Dict[type, Callable[[], cst.BaseBinaryOp]] = {
         cst.BitOrAssign: cst.BitOr,
         cst.BitAndAssign: cst.BitAnd,
         cst.BitXorAssign: cst.BitXor,
@@ -476,7 +478,7 @@ def _augmented(op: cst.BaseAugOp) -> Optional[cst.BaseBinaryOp]:
         cst.LeftShiftAssign: cst.LeftShift,
         cst.RightShiftAssign: cst.RightShift,
     }
-    kind = table.get(type(op))  # type: ignore[call-overload]
+    kind = table.get(type(op))
     return kind() if kind is not None else None
 
 

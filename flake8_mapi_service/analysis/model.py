@@ -35,12 +35,12 @@ class AssignSource:
 
 @dataclass(frozen=True)
 class DefSource:
-    function: "FunctionScope"
+    function: FunctionScope
 
 
 @dataclass(frozen=True)
 class ClassSource:
-    cls: "ClassInfo"
+    cls: ClassInfo
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Scope:
     kind: str  # "module" | "class" | "function" | "lambda"
     name: str
     node: cst.CSTNode
-    parent: Optional["Scope"]
+    parent: Optional[Scope]
     bindings: Dict[str, List[Source]] = field(default_factory=dict)
     star_imports: List[str] = field(default_factory=list)
     global_names: Set[str] = field(default_factory=set)
@@ -69,7 +69,7 @@ class Scope:
     #: names bound where the flow evaluation cannot follow (walrus, closures
     #: that write them through ``nonlocal``): always unknown.
     volatile: Set[str] = field(default_factory=set)
-    calls: List["CallSite"] = field(default_factory=list)
+    calls: List[CallSite] = field(default_factory=list)
 
     def bind(self, name: str, source: Source) -> None:
         self.bindings.setdefault(name, []).append(source)
@@ -95,7 +95,7 @@ class Param:
 class FunctionScope(Scope):
     params: List[Param] = field(default_factory=list)
     #: the class whose body defines this function (a method), if any
-    cls: Optional["ClassInfo"] = None
+    cls: Optional[ClassInfo] = None
     returns: List[Optional[cst.BaseExpression]] = field(default_factory=list)
     decorators: Sequence[cst.Decorator] = ()
 
@@ -468,7 +468,9 @@ def _ctypes_fields(node: cst.ClassDef) -> Optional[List[str]]:
                 first = item.elements[0].value
                 if not isinstance(first, cst.SimpleString):
                     return None
-                names.append(first.evaluated_value if isinstance(first.evaluated_value, str) else "")
+                names.append(
+                    first.evaluated_value if isinstance(first.evaluated_value, str) else ""
+                )
             return names
     return None
 

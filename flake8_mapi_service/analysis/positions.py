@@ -71,7 +71,11 @@ class Positions:
         if not 1 <= line <= len(self.lines):
             return None
         text = self.lines[line - 1]
-        col = byte_col if text.isascii() else len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        col = (
+            byte_col
+            if text.isascii()
+            else len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        )
         expected = _squash(self.module.code_for_node(node.func))[:12]
         actual = _squash(text[col:] + "".join(self.lines[line : line + 3]))
         if not expected or not actual.startswith(expected):

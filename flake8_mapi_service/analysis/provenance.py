@@ -70,7 +70,10 @@ class Provenance:
             if owner is None:
                 return None
             return self._agree(
-                [s.value if isinstance(s, AssignSource) else None for s in owner.bindings[node.value]],
+                [
+                    s.value if isinstance(s, AssignSource) else None
+                    for s in owner.bindings[node.value]
+                ],
                 owner,
                 (id(owner), node.value),
                 depth,

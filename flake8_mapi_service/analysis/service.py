@@ -34,7 +34,7 @@ def user_says_service(settings: Settings, filename: str) -> bool:
     return settings.service_mode == "always" or settings.path_is_service(filename)
 
 
-def is_service(an: "Analysis") -> bool:
+def is_service(an: Analysis) -> bool:
     settings = an.settings
     if settings.service_mode == "never":
         return False
@@ -43,16 +43,16 @@ def is_service(an: "Analysis") -> bool:
     return bool(service_classes(an)) or _has_entry_call(an) or _declares_service(an)
 
 
-def service_classes(an: "Analysis") -> list:
+def service_classes(an: Analysis) -> list:
     """Classes of the module that derive from ``win32serviceutil.ServiceFramework``."""
     return [c for c in an.model.classes if an.resolver.derives_from(c, SERVICE_FRAMEWORK)]
 
 
-def _has_entry_call(an: "Analysis") -> bool:
+def _has_entry_call(an: Analysis) -> bool:
     return any(an.sites(key) for key in SERVICE_ENTRY_CALLS)
 
 
-def _declares_service(an: "Analysis") -> bool:
+def _declares_service(an: Analysis) -> bool:
     for site in an.sites("mapi.MAPIInitialize"):
         if an.init_flags(site).has(MAPI_NT_SERVICE):
             return True

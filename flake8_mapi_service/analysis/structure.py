@@ -50,7 +50,9 @@ class Structure:
     def in_handler_of_try_around(self, scope: Scope, stmt: cst.CSTNode, other: cst.CSTNode) -> bool:
         """True when ``stmt`` is in an except handler of a try whose body holds ``other``."""
         other_path = self.path(scope, other)
-        body_tries = {id(node) for kind, node, part in other_path if kind == "try" and part == "body"}
+        body_tries = {
+            id(node) for kind, node, part in other_path if kind == "try" and part == "body"
+        }
         return any(
             kind == "try" and part == "handler" and id(node) in body_tries
             for kind, node, part in self.path(scope, stmt)
@@ -65,7 +67,9 @@ def _suite_body(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     return []
 
 
-def _walk(stmts: Sequence[cst.CSTNode], chain: Tuple[Frame, ...], out: Dict[int, Tuple[Frame, ...]]) -> None:
+def _walk(
+    stmts: Sequence[cst.CSTNode], chain: Tuple[Frame, ...], out: Dict[int, Tuple[Frame, ...]]
+) -> None:
     # an explicit stack keeps deeply nested code from exhausting recursion
     todo: List[Tuple[Sequence[cst.CSTNode], Tuple[Frame, ...]]] = [(stmts, chain)]
     while todo:
@@ -93,7 +97,9 @@ def _walk(stmts: Sequence[cst.CSTNode], chain: Tuple[Frame, ...], out: Dict[int,
                 if stmt.orelse is not None:
                     todo.append((_suite_body(stmt.orelse.body), ch + (("try", stmt, "else"),)))
                 if stmt.finalbody is not None:
-                    todo.append((_suite_body(stmt.finalbody.body), ch + (("try", stmt, "finally"),)))
+                    todo.append(
+                        (_suite_body(stmt.finalbody.body), ch + (("try", stmt, "finally"),))
+                    )
             elif isinstance(stmt, cst.With):
                 todo.append((_suite_body(stmt.body), ch + (("with", stmt, "body"),)))
             elif isinstance(stmt, cst.Match):

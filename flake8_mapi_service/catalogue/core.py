@@ -43,10 +43,7 @@ RULES: List[Rule] = [
             "assumes an interactive user: profiles and notifications are looked up in the "
             "wrong context, and the service fails or hangs in production only."
         ),
-        example=(
-            "from win32com.mapi import mapi\n\n"
-            "mapi.MAPIInitialize(None)\n"
-        ),
+        example=("from win32com.mapi import mapi\n\nmapi.MAPIInitialize(None)\n"),
         fix=(
             "from win32com.mapi import mapi\n\n"
             "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
@@ -74,12 +71,12 @@ RULES: List[Rule] = [
         ),
         example=(
             "from win32com.mapi import mapi\n\n"
-            "session = mapi.MAPILogonEx(0, \"Service\", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL)\n"
+            'session = mapi.MAPILogonEx(0, "Service", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL)\n'
         ),
         fix=(
             "from win32com.mapi import mapi\n\n"
             "session = mapi.MAPILogonEx(\n"
-            "    0, \"Service\", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE\n"
+            '    0, "Service", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE\n'
             ")\n"
         ),
         service_only=True,
@@ -91,8 +88,7 @@ RULES: List[Rule] = [
         name="logon-without-no-mail",
         message="MAPILogonEx without MAPI_NO_MAIL in its flags (service code)",
         summary=(
-            "Finds `MAPILogonEx` calls whose flags definitely lack `MAPI_NO_MAIL`, in "
-            "service code."
+            "Finds `MAPILogonEx` calls whose flags definitely lack `MAPI_NO_MAIL`, in service code."
         ),
         rationale=(
             "Microsoft: a service sets `MAPI_NO_MAIL` so that MAPI does not start the "
@@ -101,12 +97,12 @@ RULES: List[Rule] = [
         ),
         example=(
             "from win32com.mapi import mapi\n\n"
-            "session = mapi.MAPILogonEx(0, \"Service\", None, mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE)\n"
+            'session = mapi.MAPILogonEx(0, "Service", None, mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE)\n'
         ),
         fix=(
             "from win32com.mapi import mapi\n\n"
             "session = mapi.MAPILogonEx(\n"
-            "    0, \"Service\", None, mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL\n"
+            '    0, "Service", None, mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL\n'
             ")\n"
         ),
         service_only=True,
@@ -133,7 +129,7 @@ RULES: List[Rule] = [
             "from win32com.mapi import mapi\n\n\n"
             "def send():\n"
             "    mapi.MAPIInitialize(None)\n"
-            "    session = mapi.MAPILogonEx(0, \"\", None, mapi.MAPI_EXTENDED)\n"
+            '    session = mapi.MAPILogonEx(0, "", None, mapi.MAPI_EXTENDED)\n'
             "    mapi.MAPIUninitialize()\n"
             "    session.Logoff(0, 0, 0)\n"
         ),
@@ -141,7 +137,7 @@ RULES: List[Rule] = [
             "from win32com.mapi import mapi\n\n\n"
             "def send():\n"
             "    mapi.MAPIInitialize(None)\n"
-            "    session = mapi.MAPILogonEx(0, \"\", None, mapi.MAPI_EXTENDED)\n"
+            '    session = mapi.MAPILogonEx(0, "", None, mapi.MAPI_EXTENDED)\n'
             "    session.Logoff(0, 0, 0)\n"
             "    mapi.MAPIUninitialize()\n"
         ),
@@ -269,11 +265,11 @@ RULES: List[Rule] = [
         ),
         example=(
             "from win32com.mapi import mapi\n\n"
-            "session = mapi.MAPILogonEx(0, \"\", None, mapi.MAPI_EXTENDED | mapi.MAPI_BEST_ACCESS)\n"
+            'session = mapi.MAPILogonEx(0, "", None, mapi.MAPI_EXTENDED | mapi.MAPI_BEST_ACCESS)\n'
         ),
         fix=(
             "from win32com.mapi import mapi\n\n"
-            "session = mapi.MAPILogonEx(0, \"\", None, mapi.MAPI_EXTENDED)\n"
+            'session = mapi.MAPILogonEx(0, "", None, mapi.MAPI_EXTENDED)\n'
         ),
         service_only=False,
         references=(MS_MAPIINIT, MS_LOGONEX),
@@ -297,13 +293,13 @@ RULES: List[Rule] = [
         example=(
             "from win32com.mapi import mapi\n\n\n"
             "def logon(flags_from_config):\n"
-            "    return mapi.MAPILogonEx(0, \"\", None, flags_from_config)\n"
+            '    return mapi.MAPILogonEx(0, "", None, flags_from_config)\n'
         ),
         fix=(
             "from win32com.mapi import mapi\n\n"
             "LOGON_FLAGS = mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE\n\n\n"
             "def logon():\n"
-            "    return mapi.MAPILogonEx(0, \"\", None, LOGON_FLAGS)\n"
+            '    return mapi.MAPILogonEx(0, "", None, LOGON_FLAGS)\n'
         ),
         service_only=False,
         default_enabled=False,

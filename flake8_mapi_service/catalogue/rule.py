@@ -11,7 +11,7 @@ script and the flake8 entry read it without loading libcst.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Tuple
 
 MS_SERVICES = (
     "Microsoft, *Calling MAPI from Windows Services* (Outlook MAPI reference), "
@@ -73,4 +73,3 @@ _SERVICE_NOTE = (
     "entry point such as `servicemanager.StartServiceCtrlDispatcher`, a MAPI call "
     "that sets `MAPI_NT_SERVICE`, or `--mapi-service=always` / `--mapi-service-paths`)."
 )
-

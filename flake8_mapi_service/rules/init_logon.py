@@ -148,7 +148,9 @@ class InitializeOrder(Rule):
             for site in extended:
                 if site.index < first_init.index and _local_to_function(site, scope):
                     reported.add(id(site))
-                    an.report(site, "MPS104", call=_call_name(site), where="before its MAPIInitialize")
+                    an.report(
+                        site, "MPS104", call=_call_name(site), where="before its MAPIInitialize"
+                    )
         for un in uninits:
             if not structure.straight_line(scope, un.stmt):
                 continue
