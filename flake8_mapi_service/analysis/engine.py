@@ -13,13 +13,13 @@ import ast
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, TypeVar
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import libcst as cst
 
 from ..rules import RULE_CLASSES
 from ..settings import Settings
-from .context import Analysis
+from .context import Analysis, Finding
 from .model import build_model
 from .positions import Positions
 
@@ -58,6 +58,23 @@ def _analyze(
     module = parse("".join(lines))
     if module is None:
         return []
+    an, findings = run_rules(module, filename, settings)
+    if not findings:
+        return []
+    positions = Positions(module, lines, tree, len(an.model.calls))
+    out = set()
+    for f in findings:
+        line, col = positions.of_call(f.site.node, f.site.index)
+        out.add(Result(line, col, f.code, f.message))
+    return sorted(out, key=lambda r: (r.line, r.col, r.code, r.message))
+
+
+def run_rules(
+    module: cst.Module, filename: str, settings: Settings
+) -> Tuple[Analysis, List[Finding]]:
+    """Every rule on a parsed module: the analysis and its findings with their
+    call sites (service-only findings already dropped outside service code),
+    without positions.  ``fix`` uses it to know what to repair and where."""
     model = build_model(module)
     an = Analysis(model, settings, filename)
     rules = [cls() for cls in RULE_CLASSES]
@@ -76,14 +93,7 @@ def _analyze(
     findings = an.findings
     if any(f.service_only for f in findings) and not an.is_service:
         findings = [f for f in findings if not f.service_only]
-    if not findings:
-        return []
-    positions = Positions(module, lines, tree, len(model.calls))
-    out = set()
-    for f in findings:
-        line, col = positions.of_call(f.site.node, f.site.index)
-        out.add(Result(line, col, f.code, f.message))
-    return sorted(out, key=lambda r: (r.line, r.col, r.code, r.message))
+    return an, findings
 
 
 # -- deep inputs ---------------------------------------------------------------------
