@@ -40,11 +40,24 @@ def explain(rule: Rule) -> str:
         lines += ["References:", ""] + [f"- {ref}" for ref in rule.references] + [""]
     lines += ["## Example", "", "```python", rule.example.rstrip("\n"), "```", ""]
     lines += ["## Use instead", "", "```python", rule.fix.rstrip("\n"), "```", ""]
-    if rule.options:
-        lines += ["## Options", "", rule.options, ""]
-    if rule.limits:
-        lines += ["## Known limits", "", rule.limits, ""]
+    lines += ["## Options", "", _options_text(rule), ""]
+    lines += ["## Known limits", "", rule.limits or "None known.", ""]
     return "\n".join(lines)
+
+
+#: the sections every page has, in this order (tests/test_docs.py checks every page)
+SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Options", "Known limits")
+
+
+def _options_text(rule: Rule) -> str:
+    if rule.options:
+        return rule.options
+    if rule.service_only:
+        return (
+            "None of its own. `--mapi-service` and `--mapi-service-paths` decide which "
+            "files are service code."
+        )
+    return "None."
 
 
 def table() -> str:

@@ -26,6 +26,7 @@ RULES: List[Rule] = [
         fix="# Report the file (or a reduced copy) to the project; silence with # noqa: MPS000 meanwhile.",
         service_only=False,
         limits="The project's own test-suite fails on any MPS000.",
+        level="warning",
     ),
     Rule(
         code="MPS101",
@@ -304,5 +305,6 @@ RULES: List[Rule] = [
         service_only=False,
         default_enabled=False,
         references=(MS_MAPIINIT, MS_LOGONEX),
+        level="note",
     ),
 ]

@@ -30,8 +30,17 @@ MS_LOGONEX = (
     "https://learn.microsoft.com/office/client-developer/outlook/mapi/mapilogonex"
 )
 
-#: where a rule's doc lives, relative to the project root
-DOCS_URL = "docs/rules/{code}.md"
+#: Where a rule's documentation is published, as an absolute URI (SARIF's ``helpUri``).
+#: This is the ONE place to change it; ``{code}`` is replaced by the rule's code, a URI
+#: without it is used as it is.  The project has no public repository yet, so this is
+#: the package's PyPI page (the name README tells users to install); the full rule text
+#: travels in the SARIF file itself (``help``).  When the project gets a public home, set
+#: e.g. ``"https://<host>/<owner>/flake8-mapi-service/blob/main/docs/rules/{code}.md"``
+#: and ``[project.urls] Documentation`` in pyproject.toml (a test keeps them together).
+DOCS_URL = "https://pypi.org/project/flake8-mapi-service/"
+
+#: SARIF levels a rule may have (``Rule.level``)
+LEVELS = ("error", "warning", "note")
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class Rule:
     default_enabled: bool = True
     options: str = ""
     limits: str = ""
+    #: SARIF level: "error" for a definite mistake (the default), "warning", or "note"
+    level: str = "error"
 
     def format(self, **fields: object) -> str:
         return f"{self.code} {self.message.format(**fields)}"
