@@ -232,6 +232,11 @@ class Resolver:
         text = string_literal(node)
         if text is not None:
             return text
+        if isinstance(node, cst.Call) and node.args and not node.args[-1].star:
+            # os.path.join(install_dir, "olmapi32.dll"): only the file name matters
+            if self.ref(node.func, scope) in ("os.path.join", "ntpath.join", "posixpath.join"):
+                return string_literal(node.args[-1].value)
+            return None
         if isinstance(node, cst.Name):
             owner = self.binding_scope(node.value, scope)
             if owner is None:

@@ -178,6 +178,7 @@ class Flow:
         self._param_depth = 0
         self._alloc = 0
         self._calls_to: Optional[Dict[int, List[Tuple[CallSite, bool]]]] = None
+        self._escaping: Optional[Set[str]] = None
 
     # -- public ---------------------------------------------------------------------
     def value_at(self, expr: cst.BaseExpression, scope: Scope, stmt: cst.CSTNode) -> Value:
@@ -252,10 +253,21 @@ class Flow:
         return result
 
     def _compute_param(self, fn: FunctionScope, param: Param) -> Value:
+        if fn.name in self.escaping_names():
+            # passed around as a value (a thread target, a callback table):
+            # its callers and their arguments are not all visible
+            return TOP
         values: List[Value] = []
         if param.default is not None:
             outer = fn.parent if fn.parent is not None else self.model.scope
-            values.append(_Eval(self, outer, State()).expr(param.default, 0))
+            entry = State()
+            if outer.kind == "module":
+                # a module-level def: its default reads the module's names
+                # (their values once the module has run)
+                self.module_value("")
+                if self._module_final is not None:
+                    entry = self._module_final.copy()
+            values.append(_Eval(self, outer, entry).expr(param.default, 0))
         index = fn.params.index(param)
         for site, bound in self.calls_of(fn):
             arg = _argument_for(site.node, fn, index, param, bound)
@@ -274,6 +286,15 @@ class Flow:
             out = join_values(out, v)
         return out
 
+    def escaping_names(self) -> Set[str]:
+        """Names (bare or as attributes) the module uses other than by calling
+        them or defining them: a function so named may be called from anywhere."""
+        if self._escaping is None:
+            collector = _References()
+            self.model.module.visit(collector)
+            self._escaping = collector.escaping
+        return self._escaping
+
     def calls_of(self, fn: FunctionScope) -> List[Tuple[CallSite, bool]]:
         """(call site, bound) for every same-module call of ``fn``."""
         if self._calls_to is None:
@@ -287,6 +308,51 @@ class Flow:
 
 
 _STAR = object()
+
+
+class _References(cst.CSTVisitor):
+    """Collects names read other than as the callee of a call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skip: Set[int] = set()
+        self.escaping: Set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.skip.add(id(node.func))
+        for arg in node.args:
+            if arg.keyword is not None:
+                self.skip.add(id(arg.keyword))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.skip.add(id(node.name))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.skip.add(id(node.name))
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.skip.add(id(node.name))
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Global(self, node: cst.Global) -> bool:
+        return False
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.skip.add(id(node.attr))
+        if id(node) not in self.skip:
+            self.escaping.add(node.attr.value)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self.skip:
+            self.escaping.add(node.value)
 
 
 def _argument_for(
@@ -376,7 +442,7 @@ class _Eval:
             return TOP
         env = self.state.env
         if name in env:
-            return env[name]
+            return _named(name, env[name])
         owner = self.flow.resolver.binding_scope(name, scope)
         if owner is scope and scope.kind != "module":
             if isinstance(scope, FunctionScope):
@@ -388,7 +454,7 @@ class _Eval:
             if scope.kind == "module":
                 return TOP  # used before the module binds it
             value = self.flow.module_value(name)
-            return value if value is not None else TOP
+            return _named(name, value) if value is not None else TOP
         if owner is not None:
             return TOP  # a closure variable: late-bound
         ref = self.flow.resolver.name_ref(name, scope)
@@ -445,6 +511,22 @@ class _Eval:
         alloc = self.flow.new_alloc()
         self.state.heap[alloc] = values
         return StructV(alloc, cls.name)
+
+
+def _named(name: str, value: Value) -> Value:
+    """A name the code binds to its documented value keeps the documented name
+    (ctypes code defines ``MAPI_LOGON_UI = 0x1`` itself), so MPS108 can name it."""
+    entry = CONSTANTS.get(name)
+    if (
+        entry is not None
+        and isinstance(value, Bits)
+        and value.exact
+        and value.val
+        and value.val == entry[0]
+        and name not in value.names
+    ):
+        return Bits.const(value.val, name)
+    return value
 
 
 def _apply(op: cst.BaseBinaryOp, a: Bits, b: Bits) -> Bits:
