@@ -1,0 +1,224 @@
+"""The plugin's options through the real flake8: command line, config files, stdin,
+``noqa``, ``--extend-ignore``, MPS109's default, and ``-j``."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Set, Tuple
+
+import pytest
+from conftest import FIXTURES, OTHERS_OFF, ROOT, findings, mps, run_flake8
+
+# Not service code by itself: no ServiceFramework, no entry point, no MAPI_NT_SERVICE.
+WORKER = textwrap.dedent(
+    """\
+    from win32com.mapi import mapi
+
+
+    def run():
+        mapi.MAPIInitialize(None)
+        session = mapi.MAPILogonEx(0, "", None, mapi.MAPI_EXTENDED)
+        session.Logoff(0, 0, 0)
+        mapi.MAPIUninitialize()
+    """
+)
+AS_SERVICE = {(5, "MPS101"), (5, "MPS106"), (6, "MPS102"), (6, "MPS103")}
+
+# Service code by its class; flags read from configuration are unknown.
+UNKNOWN_FLAGS = textwrap.dedent(
+    """\
+    import win32serviceutil
+    from win32com.mapi import mapi
+
+
+    class Service(win32serviceutil.ServiceFramework):
+        def SvcDoRun(self):
+            mapi.MAPIInitialize((0, mapi.MAPI_NT_SERVICE))
+            session = mapi.MAPILogonEx(0, "", None, self.flags)
+            session.Logoff(0, 0, 0)
+            mapi.MAPIUninitialize()
+    """
+)
+
+
+def _write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _run(tmp_path: Path, *args: str, stdin: str | None = None) -> Set[Tuple[int, str]]:
+    proc = run_flake8([OTHERS_OFF, *args], cwd=tmp_path, stdin=stdin)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return mps(proc.stdout)
+
+
+def _run_paths(tmp_path: Path, *args: str) -> Set[Tuple[str, int, str]]:
+    proc = run_flake8([OTHERS_OFF, *args], cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    return {
+        (Path(p).as_posix().lstrip("./"), line, code)
+        for p, line, _, code, _ in findings(proc.stdout)
+        if code.startswith("MPS")
+    }
+
+
+# -- --mapi-service ------------------------------------------------------------------
+
+
+def test_auto_mode_leaves_a_non_service_file_alone(tmp_path: Path) -> None:
+    _write(tmp_path, "worker.py", WORKER)
+    assert _run(tmp_path, "worker.py") == set()
+
+
+def test_always_makes_any_file_service_code(tmp_path: Path) -> None:
+    _write(tmp_path, "worker.py", WORKER)
+    assert _run(tmp_path, "--mapi-service=always", "worker.py") == AS_SERVICE
+
+
+def test_never_turns_service_detection_off(tmp_path: Path) -> None:
+    _write(tmp_path, "svc.py", UNKNOWN_FLAGS.replace("self.flags", "0"))
+    assert _run(tmp_path, "svc.py") == {(8, "MPS102"), (8, "MPS103"), (7, "MPS106")}
+    assert _run(tmp_path, "--mapi-service=never", "svc.py") == set()
+
+
+def test_an_invalid_mode_is_rejected(tmp_path: Path) -> None:
+    _write(tmp_path, "worker.py", WORKER)
+    proc = run_flake8(["--mapi-service=sometimes", "worker.py"], cwd=tmp_path)
+    assert proc.returncode not in (0, 1)
+    assert "mapi-service" in proc.stderr
+
+
+def test_service_paths_glob_on_the_command_line(tmp_path: Path) -> None:
+    _write(tmp_path, "services/mail/worker.py", WORKER)
+    _write(tmp_path, "desktop/worker.py", WORKER)
+    got = _run_paths(tmp_path, "--mapi-service-paths=services/*.py", "services", "desktop")
+    assert got == {("services/mail/worker.py", line, code) for line, code in AS_SERVICE}
+
+
+def test_service_paths_several_globs(tmp_path: Path) -> None:
+    _write(tmp_path, "a/worker.py", WORKER)
+    _write(tmp_path, "b/worker.py", WORKER)
+    _write(tmp_path, "c/worker.py", WORKER)
+    got = _run_paths(tmp_path, "--mapi-service-paths=a/*.py", "a", "b", "c")
+    assert {p for p, _, _ in got} == {"a/worker.py"}
+    # comma-separated, spaces allowed; "*/b/*" matches the absolute path
+    got = _run_paths(tmp_path, "--mapi-service-paths=a/*.py, */b/*", "a", "b", "c")
+    assert {p for p, _, _ in got} == {"a/worker.py", "b/worker.py"}
+
+
+# -- configuration files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", ["setup.cfg", "tox.ini", ".flake8"])
+def test_mode_from_config_file(tmp_path: Path, config: str) -> None:
+    _write(tmp_path, "worker.py", WORKER)
+    _write(tmp_path, config, "[flake8]\nmapi-service = always\n")
+    assert _run(tmp_path, "worker.py") == AS_SERVICE
+    # the command line wins over the file
+    assert _run(tmp_path, "--mapi-service=auto", "worker.py") == set()
+
+
+@pytest.mark.parametrize("config", ["setup.cfg", "tox.ini", ".flake8"])
+def test_service_paths_from_config_file(tmp_path: Path, config: str) -> None:
+    _write(tmp_path, "svc/worker.py", WORKER)
+    _write(tmp_path, "tools/worker.py", WORKER)
+    _write(
+        tmp_path,
+        config,
+        "[flake8]\nmapi-service-paths =\n    svc/*.py\n    other/*.py\n",
+    )
+    got = _run_paths(tmp_path, "svc", "tools")
+    assert got == {("svc/worker.py", line, code) for line, code in AS_SERVICE}
+
+
+def test_config_with_underscores_is_accepted(tmp_path: Path) -> None:
+    _write(tmp_path, "worker.py", WORKER)
+    _write(tmp_path, "setup.cfg", "[flake8]\nmapi_service = always\n")
+    assert _run(tmp_path, "worker.py") == AS_SERVICE
+
+
+# -- noqa, --extend-ignore, MPS109 -------------------------------------------------------------
+
+
+def test_noqa_with_a_code_silences_only_that_code(tmp_path: Path) -> None:
+    lines = WORKER.splitlines(True)
+    lines[4] = lines[4].rstrip("\n") + "  # noqa: MPS101\n"
+    _write(tmp_path, "worker.py", "".join(lines))
+    assert _run(tmp_path, "--mapi-service=always", "worker.py") == AS_SERVICE - {(5, "MPS101")}
+
+
+def test_bare_noqa_silences_the_line(tmp_path: Path) -> None:
+    lines = WORKER.splitlines(True)
+    lines[5] = lines[5].rstrip("\n") + "  # noqa\n"
+    _write(tmp_path, "worker.py", "".join(lines))
+    got = _run(tmp_path, "--mapi-service=always", "worker.py")
+    assert got == {(5, "MPS101"), (5, "MPS106")}
+
+
+def test_extend_ignore(tmp_path: Path) -> None:
+    _write(tmp_path, "worker.py", WORKER)
+    got = _run(tmp_path, "--mapi-service=always", "--extend-ignore=MPS102,MPS106", "worker.py")
+    assert got == {(5, "MPS101"), (6, "MPS103")}
+
+
+def test_select_mps_only(tmp_path: Path) -> None:
+    _write(tmp_path, "worker.py", WORKER + "import os\n")  # F401 would be reported otherwise
+    proc = run_flake8(["--select=MPS", "--mapi-service=always", "worker.py"], cwd=tmp_path)
+    assert {code for _, _, _, code, _ in findings(proc.stdout)} == {
+        "MPS101",
+        "MPS102",
+        "MPS103",
+        "MPS106",
+    }
+
+
+def test_mps109_is_off_by_default_and_on_with_extend_select(tmp_path: Path) -> None:
+    _write(tmp_path, "svc.py", UNKNOWN_FLAGS)
+    assert _run(tmp_path, "svc.py") == {(7, "MPS106")}
+    assert _run(tmp_path, "--extend-select=MPS109", "svc.py") == {(7, "MPS106"), (8, "MPS109")}
+
+
+def test_mps109_from_config(tmp_path: Path) -> None:
+    _write(tmp_path, "svc.py", UNKNOWN_FLAGS)
+    _write(tmp_path, "setup.cfg", "[flake8]\nextend-select = MPS109\n")
+    assert (8, "MPS109") in _run(tmp_path, "svc.py")
+
+
+# -- stdin ------------------------------------------------------------------------------------
+
+
+def test_stdin_uses_the_display_name(tmp_path: Path) -> None:
+    proc = run_flake8(
+        [OTHERS_OFF, "--mapi-service=always", "--stdin-display-name=svc/worker.py", "-"],
+        cwd=tmp_path,
+        stdin=WORKER,
+    )
+    got = {(p, line, code) for p, line, _, code, _ in findings(proc.stdout)}
+    assert got == {("svc/worker.py", line, code) for line, code in AS_SERVICE}
+
+
+def test_stdin_display_name_matches_service_paths(tmp_path: Path) -> None:
+    args = ["--mapi-service-paths=svc/*.py", "-"]
+    assert _run(tmp_path, "--stdin-display-name=svc/worker.py", *args, stdin=WORKER) == AS_SERVICE
+    assert _run(tmp_path, "--stdin-display-name=app/worker.py", *args, stdin=WORKER) == set()
+
+
+def test_stdin_without_a_display_name(tmp_path: Path) -> None:
+    assert _run(tmp_path, "-", stdin=WORKER) == set()
+    assert _run(tmp_path, "--mapi-service=always", "-", stdin=WORKER) == AS_SERVICE
+
+
+# -- parallel runs ------------------------------------------------------------------------------
+
+
+def test_jobs_2_equals_jobs_1() -> None:
+    target = str(FIXTURES.relative_to(ROOT) / "core")
+    one = run_flake8([OTHERS_OFF, "--mapi-service=always", "-j1", target])
+    two = run_flake8([OTHERS_OFF, "--mapi-service=always", "-j2", target])
+    assert one.returncode == two.returncode == 1, (one.stderr, two.stderr)
+    assert sorted(one.stdout.splitlines()) == sorted(two.stdout.splitlines())
+    assert len(one.stdout.splitlines()) > 20
