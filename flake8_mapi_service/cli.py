@@ -1,6 +1,7 @@
-"""The ``flake8-mapi-service`` console script: ``rules``, ``explain CODE``, ``--version``.
+"""The ``flake8-mapi-service`` console script: ``rules``, ``explain CODE``, ``fix``, ``--version``.
 
-It reads only the catalogue: no libcst import, so it starts instantly.
+``rules`` and ``explain`` read only the catalogue: no libcst import, so they start
+instantly; ``fix`` imports the analysis when it runs.
 """
 
 from __future__ import annotations
@@ -54,7 +55,35 @@ def build_parser() -> argparse.ArgumentParser:
     p_explain = sub.add_parser("explain", help="print a rule's documentation")
     p_explain.add_argument("code", help="a code such as MPS101")
     p_explain.set_defaults(func=_explain)
+    p_fix = sub.add_parser(
+        "fix", help="fix MPS101-MPS103 and MPS201 in place (or print a diff with --diff)"
+    )
+    _fix_arguments(p_fix)
+    p_fix.set_defaults(func=_fix)
     return parser
+
+
+def _fix_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files and directories")
+    parser.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    parser.add_argument(
+        "--mapi-service",
+        choices=("auto", "always", "never"),
+        default=None,
+        help="which files are service code (default: the flake8 config's, else auto)",
+    )
+    parser.add_argument(
+        "--mapi-service-paths",
+        default=None,
+        metavar="GLOB,...",
+        help="globs of files that are service code whatever they contain",
+    )
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from .fix import run  # libcst is imported only for this command
+
+    return run(args)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

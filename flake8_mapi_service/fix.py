@@ -1,0 +1,1160 @@
+"""``flake8-mapi-service fix``: repair flag mistakes (MPS101-MPS103, MPS201) with libcst.
+
+The fix is driven by the linter's own analysis (``analysis.engine.run_rules``):
+only findings the linter reports are touched, and the flag evaluation decides
+which bits are missing or unwanted.  For each finding the fix looks for the
+place where the flags are *written*:
+
+- inline at the call (a ``MAPILogonEx`` argument, a ``MAPIInitialize`` tuple,
+  a ctypes structure built positionally or by keyword, ``x.ulFlags = ...``);
+- the one local or module assignment (or parameter default) that defines a
+  name used there, when nothing else uses that name;
+- otherwise the call itself (``flags`` becomes ``flags | MAPI_NT_SERVICE``).
+
+Constants are spelled in the file's own dialect: the bare name where it is
+imported or defined, ``mapi.MAPI_NT_SERVICE`` where the pywin32 module is
+imported as ``mapi``, otherwise a new module constant placed beside the file's
+other constants.
+
+Every candidate result is checked before it is kept: it must parse and
+compile, the analysis run again on it must no longer report the fixed codes at
+those calls, and it must report nothing the original did not.  A fix that
+fails the check is dropped and listed, never written.  Every byte the fix does
+not change is kept: libcst round-trips comments, formatting and line endings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from .analysis.bindings import MAPI_MODULE
+from .analysis.context import Analysis, Finding
+from .analysis.engine import _with_deep_stack, run_rules
+from .analysis.flow import TupleV, as_bits
+from .analysis.model import AssignSource, CallSite, FunctionScope, OpaqueSource, Scope
+from .analysis.positions import Positions
+from .settings import Settings
+
+#: the codes ``fix`` repairs
+FIXABLE: Tuple[str, ...] = ("MPS101", "MPS102", "MPS103", "MPS201")
+
+#: constants the fix may write, with the value it checks and the literal of a new constant
+VALUES: Dict[str, int] = {
+    "MAPI_INIT_VERSION": 0,
+    "MAPI_NT_SERVICE": 0x10000,
+    "MAPI_NO_MAIL": 0x8000,
+}
+LITERALS: Dict[str, str] = {
+    "MAPI_INIT_VERSION": "0",
+    "MAPI_NT_SERVICE": "0x00010000",
+    "MAPI_NO_MAIL": "0x00008000",
+}
+#: the logon UI constants MPS201 removes
+UI_NAMES: Dict[str, int] = {
+    "MAPI_LOGON_UI": 0x1,
+    "MAPI_PASSWORD_UI": 0x20000,
+    "MAPI_SERVICE_UI_ALWAYS": 0x2000,
+}
+
+INITIALIZE = "mapi.MAPIInitialize"
+LOGONS = ("mapi.MAPILogonEx", "mapi.MAPILogon")
+
+_MAX_DEPTH = 8
+_MAX_ROUNDS = 50
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_LOW_PRECEDENCE = (
+    cst.IfExp,
+    cst.Lambda,
+    cst.BooleanOperation,
+    cst.Comparison,
+    cst.NamedExpr,
+    cst.Yield,
+)
+
+
+class CannotFix(Exception):
+    """A finding the fix leaves alone; the message says why."""
+
+
+# -- plans ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to change at one call: constants to add, UI constants to remove."""
+
+    site: CallSite
+    codes: Tuple[str, ...]
+    kind: str  # "init" | "logon"
+    add: Tuple[str, ...]
+    remove: FrozenSet[str]
+
+    @property
+    def signature(self) -> Tuple[str, Tuple[str, ...], FrozenSet[str]]:
+        return (self.kind, self.add, self.remove)
+
+
+def make_plans(an: Analysis, findings: Sequence[Finding]) -> List[Plan]:
+    """One plan per call site that has fixable findings."""
+    by_site: Dict[int, Tuple[CallSite, List[str]]] = {}
+    for f in findings:
+        if f.code in FIXABLE:
+            by_site.setdefault(f.site.index, (f.site, []))[1].append(f.code)
+    plans: List[Plan] = []
+    for index in sorted(by_site):
+        site, codes = by_site[index]
+        codes = sorted(set(codes))
+        if site.key == INITIALIZE:
+            if "MPS101" in codes:
+                plans.append(Plan(site, ("MPS101",), "init", ("MAPI_NT_SERVICE",), frozenset()))
+            continue
+        if site.key not in LOGONS:
+            continue
+        add: List[str] = []
+        if "MPS102" in codes:
+            add.append("MAPI_NT_SERVICE")
+        if "MPS103" in codes:
+            add.append("MAPI_NO_MAIL")
+        remove: Set[str] = set()
+        if "MPS201" in codes:
+            flags = (
+                an.logon_flags(site) if site.key == "mapi.MAPILogonEx" else an.flags_arg(site, 3)
+            )
+            remove = {name for name, bit in UI_NAMES.items() if flags.has(bit)}
+        fixed = tuple(c for c in codes if c in ("MPS102", "MPS103", "MPS201"))
+        if fixed:
+            plans.append(Plan(site, fixed, "logon", tuple(add), frozenset(remove)))
+    return plans
+
+
+# -- whitespace helpers -----------------------------------------------------------------
+
+
+def _clean(ws: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
+    """A copy of a separator without its comment or blank lines (for a new token)."""
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            empty_lines=[],
+            indent=ws.indent,
+            last_line=ws.last_line,
+        )
+    return ws
+
+
+def _space() -> cst.SimpleWhitespace:
+    return cst.SimpleWhitespace(" ")
+
+
+def _bitor() -> cst.BitOr:
+    return cst.BitOr(whitespace_before=_space(), whitespace_after=_space())
+
+
+def _join(terms: Sequence[cst.BaseExpression]) -> cst.BaseExpression:
+    out = terms[0]
+    for t in terms[1:]:
+        out = cst.BinaryOperation(left=out, operator=_bitor(), right=t)
+    return out
+
+
+def _const_name(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _is_zero(node: cst.BaseExpression) -> bool:
+    if not isinstance(node, cst.Integer):
+        return False
+    try:
+        return int(node.value.replace("_", ""), 0) == 0
+    except ValueError:
+        return False
+
+
+def _append_args(call: cst.Call, new: Sequence[cst.Arg]) -> cst.Call:
+    """``call`` with ``new`` arguments added at the end, in the call's own layout."""
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=list(new))
+    last = args[-1]
+    if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
+        sep = _clean(args[-2].comma.whitespace_after)
+    elif isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        sep = _clean(call.whitespace_before_args)
+    else:
+        sep = _space()
+    added = list(new)
+    if isinstance(last.comma, cst.Comma):
+        # a trailing comma: the new arguments keep it, the old last one gets a separator
+        final_comma = last.comma
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=sep))
+        for i, arg in enumerate(added):
+            comma = final_comma if i == len(added) - 1 else cst.Comma(whitespace_after=sep)
+            added[i] = arg.with_changes(comma=comma)
+    else:
+        tail = last.whitespace_after_arg
+        args[-1] = last.with_changes(
+            comma=cst.Comma(whitespace_after=sep), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+        for i, arg in enumerate(added):
+            if i == len(added) - 1:
+                added[i] = arg.with_changes(whitespace_after_arg=tail)
+            else:
+                added[i] = arg.with_changes(comma=cst.Comma(whitespace_after=sep))
+    return call.with_changes(args=args + added)
+
+
+# -- name uses ---------------------------------------------------------------------------
+
+
+class _NameUses(cst.CSTVisitor):
+    """Every ``Name`` node that reads or writes ``name`` (not attributes, keywords, params)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.nodes: List[cst.Name] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.nodes.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        if node.default is not None:
+            node.default.visit(self)
+        if node.annotation is not None:
+            node.annotation.visit(self)
+        return False
+
+
+class _Assigns(cst.CSTVisitor):
+    """The assignments of one scope (not of nested functions or classes)."""
+
+    def __init__(self, root: cst.CSTNode) -> None:
+        super().__init__()
+        self.root = root
+        self.by_value: Dict[cst.BaseExpression, Union[cst.Assign, cst.AnnAssign]] = {}
+        self.attr_writes: List[Union[cst.Assign, cst.AugAssign]] = []
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        return node is not self.root
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return not self._nested(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return not self._nested(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.by_value[node.value] = node
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute):
+            self.attr_writes.append(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.by_value[node.value] = node
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.attr_writes.append(node)
+
+
+class _Contains(cst.CSTVisitor):
+    def __init__(self, wanted: Set[cst.CSTNode]) -> None:
+        super().__init__()
+        self.wanted = wanted
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.found:
+            return False
+        if node in self.wanted:
+            self.found = True
+            return False
+        return True
+
+
+def _contains(root: cst.CSTNode, wanted: Set[cst.CSTNode]) -> bool:
+    v = _Contains(wanted)
+    root.visit(v)
+    return v.found
+
+
+class _Replace(cst.CSTTransformer):
+    def __init__(self, replace: Dict[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__()
+        self.replace = replace
+
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]:
+        new = self.replace.get(original_node)
+        if new is not None:
+            return new
+        return updated_node
+
+
+# -- the edit builder -------------------------------------------------------------------
+
+
+@dataclass
+class _Edit:
+    new: cst.CSTNode
+    signature: object
+
+
+class Builder:
+    """Collects the edits of a set of plans on one analysed module."""
+
+    def __init__(self, an: Analysis) -> None:
+        self.an = an
+        self.resolver = an.resolver
+        self.module = an.model.module
+        self.replace: Dict[cst.CSTNode, _Edit] = {}
+        self.new_constants: Dict[str, None] = {}
+        self._assigns: Dict[int, _Assigns] = {}
+        self._uses: Dict[Tuple[int, str], List[cst.Name]] = {}
+        self._allowed: Dict[object, Set[cst.CSTNode]] = {}
+        self._plan: Optional[Plan] = None
+
+    # -- public ----------------------------------------------------------------------
+    def add(self, plans: Sequence[Plan]) -> Dict[int, str]:
+        """Register the edits of ``plans``; returns {site index: reason} for those it skips."""
+        for plan in plans:
+            node = self._flag_node(plan)
+            if isinstance(node, cst.BaseExpression):
+                self._allowed.setdefault(plan.signature, set()).add(node)
+        skipped: Dict[int, str] = {}
+        for plan in plans:
+            saved = (dict(self.replace), dict(self.new_constants))
+            try:
+                self._plan = plan
+                self._site(plan)
+                self._check_nesting()
+            except CannotFix as exc:
+                self.replace, self.new_constants = saved
+                skipped[plan.site.index] = str(exc)
+        return skipped
+
+    def result(self) -> Optional[cst.Module]:
+        if not self.replace and not self.new_constants:
+            return None
+        module = self.module.visit(_Replace({k: e.new for k, e in self.replace.items()}))
+        if self.new_constants:
+            module = self._insert_constants(module)
+        return module
+
+    # -- sites ---------------------------------------------------------------------------
+    @staticmethod
+    def _flag_node(plan: Plan) -> object:
+        return Analysis.arg(plan.site, 0 if plan.kind == "init" else 3)
+
+    def _site(self, plan: Plan) -> None:
+        site = plan.site
+        node = self._flag_node(plan)
+        if plan.kind == "init":
+            if not isinstance(node, cst.BaseExpression):
+                raise CannotFix("MAPIInitialize has no argument fix can change")
+            self._init(node, site.scope, self._allowed[plan.signature], 0)
+            return
+        if node is None:
+            self._omitted_flags(site, plan)
+            return
+        if not isinstance(node, cst.BaseExpression):
+            raise CannotFix("the flags are passed through *args")
+        self._flags(node, site.scope, self._allowed[plan.signature], 0)
+
+    def _omitted_flags(self, site: CallSite, plan: Plan) -> None:
+        if plan.remove:
+            raise CannotFix("the UI flags are not written at this call")
+        call = site.node
+        if any(a.keyword is not None or a.star for a in call.args):
+            raise CannotFix("the call uses keyword or star arguments")
+        n = len(call.args)
+        flags = _join([self._ref(name, site.scope) for name in plan.add])
+        if site.flavour == "ctypes" or site.key != "mapi.MAPILogonEx":
+            raise CannotFix("the flags argument is missing from a ctypes call")
+        if n == 3:
+            new = [cst.Arg(flags)]
+        elif n == 2:
+            new = [cst.Arg(cst.Name("None")), cst.Arg(flags)]
+        else:
+            raise CannotFix("MAPILogonEx needs its profile name before flags can be added")
+        self._set(call, _append_args(call, new))
+
+    # -- MAPIInitialize's argument --------------------------------------------------------
+    def _init(
+        self, expr: cst.BaseExpression, scope: Scope, allowed: Set[cst.CSTNode], depth: int
+    ) -> None:
+        if depth > _MAX_DEPTH:
+            raise CannotFix("the flags are defined too far from the call")
+        plan = self._current
+        if isinstance(expr, cst.Name) and expr.value == "None":
+            if plan.site.flavour == "ctypes":
+                raise CannotFix("ctypes MAPIInitialize(None): pass a MAPIINIT_0 structure")
+            tup = cst.Tuple(
+                elements=[
+                    cst.Element(
+                        self._ref("MAPI_INIT_VERSION", scope),
+                        comma=cst.Comma(whitespace_after=_space()),
+                    ),
+                    cst.Element(self._ref("MAPI_NT_SERVICE", scope)),
+                ]
+            )
+            self._set(expr, tup)
+            return
+        if isinstance(expr, cst.Tuple):
+            elements = expr.elements
+            if len(elements) != 2 or any(isinstance(e, cst.StarredElement) for e in elements):
+                raise CannotFix("MAPIInitialize's tuple is not (ulVersion, ulFlags)")
+            flags = elements[1].value
+            self._flags(flags, scope, {flags}, depth + 1)
+            return
+        if isinstance(expr, cst.Call):
+            ref = self.resolver.ref(expr.func, scope)
+            if ref in ("ctypes.byref", "ctypes.pointer") and len(expr.args) == 1:
+                inner = expr.args[0].value
+                self._init(inner, scope, {inner}, depth + 1)
+                return
+            fields = self._struct_fields(expr, scope)
+            if fields is not None:
+                self._constructor(expr, fields, scope)
+                return
+            raise CannotFix("MAPIInitialize's argument is a call fix does not understand")
+        if isinstance(expr, cst.Name):
+            found = self._definition(expr, scope)
+            if found is not None:
+                value, owner = found
+                if isinstance(value, cst.Call):
+                    fields = self._struct_fields(value, owner)
+                    if fields is not None:
+                        self._struct(expr.value, owner, value, fields)
+                        return
+                if self._only_uses(expr.value, owner, value, allowed):
+                    self._init(value, owner, {value}, depth + 1)
+                    return
+            if depth == 0 and isinstance(self.an.value(plan.site, expr), TupleV):
+                # a shared (ulVersion, ulFlags) tuple: add the bit at the call
+                flags = self._add_terms(
+                    cst.Subscript(
+                        value=expr,
+                        slice=[cst.SubscriptElement(cst.Index(cst.Integer("1")))],
+                    ),
+                    scope,
+                )
+                version = cst.Subscript(
+                    value=expr, slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))]
+                )
+                self._set(
+                    expr,
+                    cst.Tuple(
+                        elements=[
+                            cst.Element(version, comma=cst.Comma(whitespace_after=_space())),
+                            cst.Element(flags),
+                        ]
+                    ),
+                )
+                return
+        raise CannotFix("MAPIInitialize's argument is not a form fix understands")
+
+    def _struct_fields(self, call: cst.Call, scope: Scope) -> Optional[List[str]]:
+        cls = self.resolver.klass(self.resolver.ref(call.func, scope))
+        if cls is None:
+            return None
+        fields = self.resolver.struct_fields(cls)
+        if fields is None or "ulFlags" not in fields:
+            return None
+        return fields
+
+    def _constructor(self, call: cst.Call, fields: List[str], scope: Scope) -> None:
+        if any(a.star for a in call.args):
+            raise CannotFix("the structure is built with star arguments")
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "ulFlags":
+                self._flags(arg.value, scope, {arg.value}, 1)
+                return
+        positional = [a for a in call.args if a.keyword is None]
+        index = fields.index("ulFlags")
+        if len(positional) > index:
+            value = positional[index].value
+            self._flags(value, scope, {value}, 1)
+            return
+        flags = _join([self._ref(name, scope) for name in self._current.add])
+        if len(positional) == index and len(positional) == len(call.args):
+            new = cst.Arg(flags)
+        else:
+            new = cst.Arg(
+                flags,
+                keyword=cst.Name("ulFlags"),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=cst.SimpleWhitespace(""),
+                ),
+            )
+        self._set(call, _append_args(call, [new]))
+
+    def _struct(self, name: str, owner: Scope, ctor: cst.Call, fields: List[str]) -> None:
+        """A ctypes structure variable: add the bit at its last ``x.ulFlags = ...``, or
+        where it is built."""
+        last: Optional[cst.Assign] = None
+        for stmt in self._scope_assigns(owner).attr_writes:
+            target = stmt.targets[0].target if isinstance(stmt, cst.Assign) else stmt.target
+            if (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == name
+                and target.attr.value == "ulFlags"
+                and isinstance(stmt, cst.Assign)
+            ):
+                last = stmt
+        if last is not None:
+            self._flags(last.value, owner, {last.value}, 1)
+            return
+        self._constructor(ctor, fields, owner)
+
+    # -- a flags expression ------------------------------------------------------------------
+    def _flags(
+        self, expr: cst.BaseExpression, scope: Scope, allowed: Set[cst.CSTNode], depth: int
+    ) -> None:
+        if depth > _MAX_DEPTH:
+            raise CannotFix("the flags are defined too far from the call")
+        if isinstance(expr, cst.Name) and expr.value not in ("None", "True", "False"):
+            found = self._definition(expr, scope)
+            if found is not None:
+                value, owner = found
+                if self._only_uses(expr.value, owner, value, allowed):
+                    self._flags(value, owner, {value}, depth + 1)
+                    return
+            default = self._param_default(expr, scope, allowed)
+            if default is not None:
+                fn, value = default
+                outer = fn.parent if fn.parent is not None else self.an.model.scope
+                self._flags(value, outer, {value}, depth + 1)
+                return
+        self._set(expr, self._rewrite(expr, scope))
+
+    def _rewrite(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        plan = self._current
+        # the terms of a ``|`` chain (left spine, not into parenthesized parts)
+        spine: List[cst.BinaryOperation] = []
+        node: cst.BaseExpression = expr
+        while (
+            isinstance(node, cst.BinaryOperation)
+            and isinstance(node.operator, cst.BitOr)
+            and (node is expr or not node.lpar)
+        ):
+            spine.append(node)
+            node = node.left
+        terms: List[Tuple[Optional[cst.BitOr], cst.BaseExpression]] = [(None, node)]
+        for op_node in reversed(spine):
+            terms.append((op_node.operator, op_node.right))  # type: ignore[arg-type]
+        outer_lpar = expr.lpar if spine else []
+        outer_rpar = expr.rpar if spine else []
+        if spine:
+            terms[0] = (None, node)
+        if plan.remove:
+            kept = [(op, t) for op, t in terms if _const_name(t) not in plan.remove]
+            found = {_const_name(t) for _, t in terms} & plan.remove
+            if found != plan.remove:
+                missing = ", ".join(sorted(plan.remove - found))
+                raise CannotFix(f"{missing} is not written as a constant in these flags")
+            if not kept:
+                zero = cst.Integer("0")
+                only = terms[0][1] if len(terms) == 1 else expr
+                kept = [(None, zero.with_changes(lpar=only.lpar, rpar=only.rpar))]
+            elif kept[0][0] is not None:
+                kept[0] = (None, kept[0][1])
+            terms = kept
+        if plan.add:
+            first = terms[0][1]
+            additions = [self._ref(name, scope) for name in plan.add]
+            if len(terms) == 1 and _is_zero(first):
+                terms = [(None, additions[0].with_changes(lpar=first.lpar, rpar=first.rpar))]
+                additions = additions[1:]
+            elif len(terms) == 1 and isinstance(first, _LOW_PRECEDENCE) and not first.lpar:
+                terms = [
+                    (None, first.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+                ]
+            last_op = next((op for op, _ in reversed(terms) if op is not None), None)
+            for term in additions:
+                if last_op is not None:
+                    op = cst.BitOr(
+                        whitespace_before=_clean(last_op.whitespace_before),
+                        whitespace_after=_clean(last_op.whitespace_after),
+                    )
+                else:
+                    op = _bitor()
+                terms.append((op, term))
+        out: cst.BaseExpression = terms[0][1]
+        for maybe_op, term in terms[1:]:
+            out = cst.BinaryOperation(left=out, operator=maybe_op or _bitor(), right=term)
+        if outer_lpar and len(terms) > 1:
+            out = out.with_changes(lpar=outer_lpar, rpar=outer_rpar)
+        elif outer_lpar:
+            out = out.with_changes(
+                lpar=list(outer_lpar) + list(out.lpar), rpar=list(out.rpar) + list(outer_rpar)
+            )
+        return out
+
+    def _add_terms(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        return _join([expr] + [self._ref(name, scope) for name in self._current.add])
+
+    # -- definitions and uses ----------------------------------------------------------
+    def _definition(
+        self, name_node: cst.Name, scope: Scope
+    ) -> Optional[Tuple[cst.BaseExpression, Scope]]:
+        """The value of the one plain assignment that binds ``name_node``, if any."""
+        name = name_node.value
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is None or name in owner.volatile:
+            return None
+        if owner is not scope and owner.kind != "module":
+            return None  # a closure variable
+        if owner.kind == "class":
+            return None
+        sources = owner.bindings.get(name, [])
+        if len(sources) != 1 or not isinstance(sources[0], AssignSource):
+            return None
+        value = sources[0].value
+        if value is None:
+            return None
+        stmt = self._scope_assigns(owner).by_value.get(value)
+        if stmt is None:
+            return None
+        if isinstance(stmt, cst.Assign):
+            if len(stmt.targets) != 1 or not isinstance(stmt.targets[0].target, cst.Name):
+                return None
+        elif not isinstance(stmt.target, cst.Name):
+            return None
+        return value, owner
+
+    def _param_default(
+        self, name_node: cst.Name, scope: Scope, allowed: Set[cst.CSTNode]
+    ) -> Optional[Tuple[FunctionScope, cst.BaseExpression]]:
+        """The default of a parameter no same-module call passes, used only here."""
+        if not isinstance(scope, FunctionScope) or scope.kind != "function":
+            return None
+        name = name_node.value
+        sources = scope.bindings.get(name, [])
+        if len(sources) != 1 or not isinstance(sources[0], OpaqueSource):
+            return None
+        param = next((p for p in scope.params if p.name == name), None)
+        if param is None or param.default is None or param.kind in ("star", "starstar"):
+            return None
+        index = scope.params.index(param)
+        for call, bound in self.an.flow.calls_of(scope):
+            node = call.node
+            if any(a.star for a in node.args):
+                return None
+            if any(a.keyword is not None and a.keyword.value == name for a in node.args):
+                return None
+            offset = 1 if (bound and scope.cls is not None and scope.self_name is not None) else 0
+            positional = [a for a in node.args if a.keyword is None]
+            if param.kind in ("posonly", "pos") and index - offset < len(positional):
+                return None
+        uses = [n for n in self._name_uses(name, scope) if n is not name_node]
+        if any(n not in allowed for n in uses) or name_node not in allowed:
+            return None
+        return scope, param.default
+
+    def _only_uses(
+        self, name: str, owner: Scope, value: cst.BaseExpression, allowed: Set[cst.CSTNode]
+    ) -> bool:
+        """True when every read of ``name`` is one of ``allowed`` (the flags at calls
+        that get the same fix)."""
+        stmt = self._scope_assigns(owner).by_value.get(value)
+        targets: Set[cst.CSTNode] = set()
+        if isinstance(stmt, cst.Assign):
+            targets = {t.target for t in stmt.targets}
+        elif isinstance(stmt, cst.AnnAssign):
+            targets = {stmt.target}
+        uses = [n for n in self._name_uses(name, owner) if n not in targets]
+        return bool(uses) and all(n in allowed for n in uses)
+
+    def _name_uses(self, name: str, owner: Scope) -> List[cst.Name]:
+        key = (id(owner), name)
+        found = self._uses.get(key)
+        if found is None:
+            visitor = _NameUses(name)
+            owner.node.visit(visitor)
+            found = visitor.nodes
+            self._uses[key] = found
+        return found
+
+    def _scope_assigns(self, owner: Scope) -> _Assigns:
+        found = self._assigns.get(id(owner))
+        if found is None:
+            found = _Assigns(owner.node)
+            owner.node.visit(found)
+            self._assigns[id(owner)] = found
+        return found
+
+    # -- constants ------------------------------------------------------------------------
+    def _ref(self, name: str, scope: Scope) -> cst.BaseExpression:
+        """How this file spells constant ``name`` in ``scope``."""
+        if self._bare_ok(name, scope):
+            return cst.Name(name)
+        alias = self._module_alias(scope)
+        if alias is not None:
+            return cst.Attribute(value=cst.Name(alias), attr=cst.Name(name))
+        module = self.an.model.scope
+        if name in module.bindings or module.star_imports:
+            if name not in self.new_constants:
+                raise CannotFix(f"{name} is bound to something else in this module")
+        if self.resolver.binding_scope(name, scope) is not None:
+            raise CannotFix(f"{name} is bound to something else here")
+        self.new_constants[name] = None
+        return cst.Name(name)
+
+    def _bare_ok(self, name: str, scope: Scope) -> bool:
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is None:
+            return self.resolver.name_ref(name, scope) == f"{MAPI_MODULE}.{name}"
+        if owner.kind != "module" or name in owner.volatile:
+            return False
+        value = self.an.flow.module_value(name)
+        if value is None:
+            return False
+        bits = as_bits(value)
+        return bits.exact and bits.val == VALUES[name]
+
+    def _module_alias(self, scope: Scope) -> Optional[str]:
+        for alias in sorted(self.an.model.scope.bindings):
+            if self.resolver.name_ref(alias, scope) == MAPI_MODULE:
+                return alias
+        return None
+
+    def _insert_constants(self, module: cst.Module) -> cst.Module:
+        body = list(module.body)
+        original = list(self.module.body)
+        anchor = _constant_anchor(original)
+        edited = set(self.replace)
+        first_edit = next(
+            (i for i, stmt in enumerate(original) if _contains(stmt, edited)), len(original)
+        )
+        after_import = False
+        if anchor is None:
+            anchor, after_import = _import_anchor(original)
+        position = anchor + 1 if anchor is not None else 0
+        if position > first_edit:
+            position = first_edit
+            after_import = False
+        new: List[cst.SimpleStatementLine] = []
+        for name in sorted(self.new_constants, key=list(VALUES).index):
+            new.append(
+                cst.SimpleStatementLine(
+                    body=[
+                        cst.Assign(
+                            targets=[cst.AssignTarget(cst.Name(name))],
+                            value=cst.Integer(LITERALS[name]),
+                        )
+                    ]
+                )
+            )
+        if after_import:
+            new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
+        if position < len(body) and position == first_edit and not after_import:
+            # the statement we insert before keeps its place: its blank lines go first
+            lines = list(body[position].leading_lines)
+            blank = 0
+            while blank < len(lines) and lines[blank].comment is None:
+                blank += 1
+            if blank:
+                new[0] = new[0].with_changes(leading_lines=lines[:blank])
+                body[position] = body[position].with_changes(leading_lines=lines[blank:])
+        return module.with_changes(body=body[:position] + new + body[position:])
+
+    # -- bookkeeping ------------------------------------------------------------------------
+    @property
+    def _current(self) -> Plan:
+        assert self._plan is not None
+        return self._plan
+
+    def _set(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
+        signature = self._current.signature
+        existing = self.replace.get(node)
+        if existing is not None:
+            if existing.signature == signature:
+                return
+            raise CannotFix("another fix changes the same flags differently")
+        self.replace[node] = _Edit(new, signature)
+
+    def _check_nesting(self) -> None:
+        nodes = set(self.replace)
+        if len(nodes) < 2:
+            return
+        for node in nodes:
+            if _contains_other(node, nodes):
+                raise CannotFix("another fix changes an overlapping expression")
+
+
+def _contains_other(node: cst.CSTNode, nodes: Set[cst.CSTNode]) -> bool:
+    others = nodes - {node}
+    for child in node.children:
+        if _contains(child, others):
+            return True
+    return False
+
+
+def _is_constant_stmt(stmt: cst.CSTNode) -> Optional[str]:
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target = small.targets[0].target
+    if not isinstance(target, cst.Name) or not _CONSTANT_NAME.match(target.value):
+        return None
+    if not isinstance(small.value, (cst.Integer, cst.BinaryOperation, cst.UnaryOperation)):
+        return None
+    return target.value
+
+
+def _constant_anchor(body: Sequence[cst.CSTNode]) -> Optional[int]:
+    """The index of the module's last MAPI constant, else its last integer constant."""
+    mapi_last: Optional[int] = None
+    any_last: Optional[int] = None
+    for i, stmt in enumerate(body):
+        name = _is_constant_stmt(stmt)
+        if name is None:
+            continue
+        any_last = i
+        if name.startswith("MAPI_"):
+            mapi_last = i
+    return mapi_last if mapi_last is not None else any_last
+
+
+def _import_anchor(body: Sequence[cst.CSTNode]) -> Tuple[Optional[int], bool]:
+    """(index of the last top-level import, True), or the docstring, or nothing."""
+    last: Optional[int] = None
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+        ):
+            last = i
+    if last is not None:
+        return last, True
+    if body and isinstance(body[0], cst.SimpleStatementLine):
+        first = body[0].body
+        if (
+            first
+            and isinstance(first[0], cst.Expr)
+            and isinstance(first[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        ):
+            return 0, True
+    return None, False
+
+
+# -- one file ----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What ``fix`` did (or would do) to one file.  Positions refer to the original text."""
+
+    path: str
+    original: bytes
+    fixed: bytes
+    #: (line, col, code) of every finding fixed
+    fixes: List[Tuple[int, int, str]] = field(default_factory=list)
+    #: (line, col, code, reason) of every fixable-code finding left alone
+    left: List[Tuple[int, int, str, str]] = field(default_factory=list)
+    error: Optional[str] = None
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+
+def _keys(findings: Sequence[Finding]) -> Set[Tuple[int, str]]:
+    return {(f.site.index, f.code) for f in findings}
+
+
+class _File:
+    def __init__(self, path: str, data: bytes, settings: Settings) -> None:
+        self.path = path
+        self.data = data
+        self.settings = settings
+        self.compiles = True
+
+    def parse(self, data: bytes) -> Optional[cst.Module]:
+        try:
+            return cst.parse_module(data)
+        except (cst.ParserSyntaxError, SyntaxError, ValueError, UnicodeError):
+            return None
+
+    def analyse(self, module: cst.Module) -> Tuple[Analysis, List[Finding]]:
+        return run_rules(module, self.path, self.settings)
+
+    def verify(
+        self,
+        candidate: cst.Module,
+        before: Set[Tuple[int, str]],
+        gone: Set[Tuple[int, str]],
+    ) -> Optional[Tuple[cst.Module, Analysis, List[Finding]]]:
+        """The re-parsed candidate and its analysis when it is a safe improvement."""
+        data = candidate.bytes
+        module = self.parse(data)
+        if module is None:
+            return None
+        if self.compiles:
+            try:
+                compile(data, self.path or "<fix>", "exec", dont_inherit=True)
+            except (SyntaxError, ValueError):
+                return None
+        try:
+            an, findings = self.analyse(module)
+        except Exception:  # noqa: BLE001 - a candidate the analysis fails on is not kept
+            return None
+        after = _keys(findings)
+        if not after <= before or after & gone:
+            return None
+        return module, an, findings
+
+    def run(self) -> Outcome:
+        out = Outcome(self.path, self.data, self.data)
+        module = self.parse(self.data)
+        if module is None:
+            out.error = "cannot be parsed; left unchanged"
+            return out
+        try:
+            compile(self.data, self.path or "<fix>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            self.compiles = False
+        an, findings = self.analyse(module)
+        original_an = an
+        reasons: Dict[Tuple[int, str], str] = {}
+        fixed: Set[Tuple[int, str]] = set()
+        bad: Set[int] = set()
+        current = module
+        for _ in range(_MAX_ROUNDS):
+            plans = [p for p in make_plans(an, findings) if p.site.index not in bad]
+            if not plans:
+                break
+            builder = Builder(an)
+            skipped = builder.add(plans)
+            for index, reason in skipped.items():
+                bad.add(index)
+                for p in plans:
+                    if p.site.index == index:
+                        for code in p.codes:
+                            reasons[(index, code)] = reason
+            plans = [p for p in plans if p.site.index not in skipped]
+            if not plans:
+                break
+            before = _keys(findings)
+            accepted = self._attempt(an, plans, before)
+            if accepted is None:
+                # one at a time: keep the first that verifies, drop the others that fail
+                for plan in plans:
+                    accepted = self._attempt(an, [plan], before)
+                    if accepted is not None:
+                        plans = [plan]
+                        break
+                    bad.add(plan.site.index)
+                    for code in plan.codes:
+                        reasons[(plan.site.index, code)] = (
+                            "the fix did not remove the finding without adding another"
+                        )
+            if accepted is None:
+                break
+            current, an, findings = accepted
+            for plan in plans:
+                fixed |= {(plan.site.index, code) for code in plan.codes}
+        out.fixed = current.bytes
+        positions = Positions(
+            module,
+            module.code.splitlines(keepends=True),
+            None,
+            len(original_an.model.calls),
+        )
+        calls = original_an.model.calls
+        for index, code in sorted(fixed):
+            line, col = positions.of_call(calls[index].node, index)
+            out.fixes.append((line, col + 1, code))
+        for f in findings:
+            if f.code in FIXABLE and (f.site.index, f.code) not in fixed:
+                index = f.site.index
+                line, col = positions.of_call(calls[index].node, index)
+                reason = reasons.get((index, f.code), "not a form fix can change safely")
+                out.left.append((line, col + 1, f.code, reason))
+        out.fixes.sort()
+        out.left.sort()
+        return out
+
+    def _attempt(
+        self, an: Analysis, plans: Sequence[Plan], before: Set[Tuple[int, str]]
+    ) -> Optional[Tuple[cst.Module, Analysis, List[Finding]]]:
+        builder = Builder(an)
+        if builder.add(plans):
+            return None
+        candidate = builder.result()
+        if candidate is None:
+            return None
+        gone = {(p.site.index, code) for p in plans for code in p.codes}
+        return self.verify(candidate, before, gone)
+
+
+def fix_bytes(data: bytes, path: str = "", settings: Optional[Settings] = None) -> Outcome:
+    """Fix one file's bytes; the result's ``fixed`` is the new content."""
+    worker = _File(path, data, settings or Settings())
+    return _with_deep_stack(worker.run)
+
+
+def fix_source(source: str, path: str = "", settings: Optional[Settings] = None) -> str:
+    """Fix a text (for tests and tools); returns the new text."""
+    return fix_bytes(source.encode("utf-8"), path, settings).fixed.decode("utf-8")
+
+
+# -- the command ---------------------------------------------------------------------------
+
+_SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
+
+
+def iter_python_files(paths: Sequence[str]) -> Iterator[str]:
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+                for name in sorted(files):
+                    if name.endswith((".py", ".pyw")):
+                        yield os.path.join(root, name)
+        else:
+            yield path
+
+
+def _config_values(start: str) -> Dict[str, str]:
+    """``mapi-service`` and ``mapi-service-paths`` from the flake8 config that
+    flake8 itself would read (setup.cfg, tox.ini or .flake8, nearest first)."""
+    directory = os.path.abspath(start)
+    while True:
+        for name in ("setup.cfg", "tox.ini", ".flake8"):
+            candidate = os.path.join(directory, name)
+            if not os.path.isfile(candidate):
+                continue
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(candidate, encoding="utf-8")
+            except (configparser.Error, UnicodeError):
+                continue
+            if parser.has_section("flake8"):
+                out: Dict[str, str] = {}
+                for key, value in parser.items("flake8"):
+                    out[key.replace("_", "-")] = value
+                return out
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return {}
+        directory = parent
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    out: List[str] = []
+    for line in lines:
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``fix`` subcommand.  0: nothing to fix; 1: something was (or would be)
+    fixed, or a finding is left to fix by hand; 2: usage error."""
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        for p in missing:
+            print(f"flake8-mapi-service fix: {p}: no such file or directory", file=sys.stderr)
+        return 2
+    config = _config_values(os.getcwd())
+    mode = args.mapi_service or config.get("mapi-service") or "auto"
+    paths = args.mapi_service_paths
+    if paths is None:
+        paths = config.get("mapi-service-paths")
+    try:
+        settings = Settings.from_values(service_mode=mode, service_paths=paths)
+    except ValueError as exc:
+        print(f"flake8-mapi-service fix: {exc}", file=sys.stderr)
+        return 2
+    report = sys.stderr if args.diff else sys.stdout
+    fixed_count = 0
+    changed_files = 0
+    left_count = 0
+    for path in iter_python_files(args.paths):
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            print(f"{path}: cannot be read ({exc.strerror})", file=sys.stderr)
+            continue
+        try:
+            outcome = fix_bytes(data, path, settings)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+            print(f"{path}: not fixed: analysis failed ({type(exc).__name__})", file=sys.stderr)
+            continue
+        if outcome.error:
+            print(f"{path}: {outcome.error}", file=sys.stderr)
+            continue
+        for line, col, code in outcome.fixes:
+            verb = "would fix" if args.diff else "fixed"
+            print(f"{path}:{line}:{col}: {code} {verb}", file=report)
+        for line, col, code, reason in outcome.left:
+            print(f"{path}:{line}:{col}: {code} not fixed: {reason}", file=report)
+        fixed_count += len(outcome.fixes)
+        left_count += len(outcome.left)
+        if outcome.changed:
+            changed_files += 1
+            if args.diff:
+                encoding = _encoding(outcome.original)
+                sys.stdout.write(
+                    _diff(
+                        path,
+                        outcome.original.decode(encoding, "replace"),
+                        outcome.fixed.decode(encoding, "replace"),
+                    )
+                )
+            else:
+                with open(path, "wb") as handle:
+                    handle.write(outcome.fixed)
+    if fixed_count or left_count:
+        verb = "would fix" if args.diff else "fixed"
+        summary = f"{verb} {fixed_count} finding(s) in {changed_files} file(s)"
+        if left_count:
+            summary += f"; {left_count} left to fix by hand"
+        print(summary, file=sys.stderr)
+    return 1 if (fixed_count or left_count or changed_files) else 0
+
+
+def _encoding(data: bytes) -> str:
+    try:
+        return cst.parse_module(data).encoding
+    except Exception:  # noqa: BLE001
+        return "utf-8"
