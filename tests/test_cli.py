@@ -1,0 +1,91 @@
+"""The ``flake8-mapi-service`` console script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from flake8_mapi_service import __version__
+from flake8_mapi_service.catalogue import RULES, RULES_BY_CODE, explain, table
+from flake8_mapi_service.cli import main
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8_mapi_service.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_rules_lists_every_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == [r.code for r in RULES]
+    mps109 = next(line for line in out if line.startswith("MPS109"))
+    assert "off by default" in mps109
+    mps101 = next(line for line in out if line.startswith("MPS101"))
+    assert "service" in mps101 and RULES_BY_CODE["MPS101"].name in mps101
+    mps104 = next(line for line in out if line.startswith("MPS104"))
+    assert "[service" not in mps104
+
+
+def test_rules_markdown_is_readmes_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--markdown"]) == 0
+    assert capsys.readouterr().out == table() + "\n"
+
+
+@pytest.mark.parametrize("code", ["MPS101", "mps101"])
+def test_explain(capsys: pytest.CaptureFixture[str], code: str) -> None:
+    assert main(["explain", code]) == 0
+    out = capsys.readouterr().out
+    assert out == explain(RULES_BY_CODE["MPS101"])
+    assert out.startswith("# MPS101: init-without-nt-service")
+    assert "MAPI_NT_SERVICE" in out
+
+
+def test_explain_unknown_code_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "MPS999"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "unknown code 'MPS999'" in captured.err
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "rules" in capsys.readouterr().out
+
+
+def test_console_script_end_to_end() -> None:
+    proc = _cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"flake8-mapi-service {__version__}"
+    proc = _cli("explain", "MPS000")
+    assert proc.returncode == 0 and proc.stdout.startswith("# MPS000")
+    proc = _cli("explain", "E501")
+    assert proc.returncode == 2 and "unknown code" in proc.stderr
+    proc = _cli("rules")
+    assert proc.returncode == 0 and "MPS107" in proc.stdout
+
+
+def test_the_cli_does_not_import_libcst() -> None:
+    code = (
+        "import sys\n"
+        "from flake8_mapi_service.cli import main\n"
+        "main(['rules'])\n"
+        "main(['explain', 'MPS101'])\n"
+        "assert 'libcst' not in sys.modules, 'libcst imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_flake8_knows_the_plugin_version() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0
+    assert f"flake8-mapi-service: {__version__}" in proc.stdout
