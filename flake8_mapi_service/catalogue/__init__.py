@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from . import core
+from . import ui as ui_family
 from .rule import _SERVICE_NOTE, Rule
 
-_FAMILIES = [core.RULES]
+_FAMILIES = [core.RULES, ui_family.RULES]
 
 RULES: List[Rule] = sorted((r for family in _FAMILIES for r in family), key=lambda r: r.code)
 

@@ -6,12 +6,22 @@ from typing import List, Type
 
 from .base import Rule
 from .init_logon import FileBalance, InitFlags, InitializeOrder, LogonFlags
+from .sending import DesktopServiceInProfile, OutlookAutomation, SimpleMapi
+from .ui import AlwaysUI, CallUIFlags, LogonUI, NonMapiUI, OpenWithoutNoDialog
 
 RULE_CLASSES: List[Type[Rule]] = [
     InitFlags,
     LogonFlags,
     FileBalance,
     InitializeOrder,
+    LogonUI,
+    CallUIFlags,
+    AlwaysUI,
+    OpenWithoutNoDialog,
+    NonMapiUI,
+    SimpleMapi,
+    OutlookAutomation,
+    DesktopServiceInProfile,
 ]
 
 __all__ = ["Rule", "RULE_CLASSES"]
