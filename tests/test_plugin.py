@@ -1,0 +1,205 @@
+"""The flake8 entry: MPS000 instead of tracebacks, silence on unparsable files,
+and the text check that keeps libcst out of files that cannot concern MAPI."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, List
+
+import pytest
+from conftest import FORMAT, findings, mps, run_flake8
+
+import flake8_mapi_service.analysis.engine as engine
+from flake8_mapi_service.plugin import Plugin
+from flake8_mapi_service.prefilter import may_concern_mapi
+from flake8_mapi_service.settings import Settings
+
+SOURCE = textwrap.dedent(
+    """\
+    import win32serviceutil
+    from win32com.mapi import mapi
+
+
+    class Service(win32serviceutil.ServiceFramework):
+        def SvcDoRun(self):
+            mapi.MAPIInitialize(None)
+            mapi.MAPIUninitialize()
+    """
+)
+
+
+def _run_plugin(source: str, filename: str = "svc.py") -> List[Any]:
+    lines = source.splitlines(True)
+    try:
+        tree: Any = ast.parse(source)
+    except SyntaxError:
+        tree = None
+    return list(Plugin(tree, lines, filename).run())
+
+
+@pytest.fixture(autouse=True)
+def default_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Plugin, "settings", Settings())
+
+
+def test_findings_in_process() -> None:
+    got = [(line, col, text.split()[0]) for line, col, text, _ in _run_plugin(SOURCE)]
+    assert got == [(7, 8, "MPS101"), (7, 8, "MPS106")]
+
+
+# -- MPS000 ------------------------------------------------------------------------------
+
+
+class Boom(Exception):
+    pass
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise Boom("analysis bug")
+
+
+def test_an_engine_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "analyze", _boom)
+    got = _run_plugin(SOURCE)
+    assert len(got) == 1
+    line, col, text, cls = got[0]
+    assert (line, col) == (1, 0)
+    assert text.startswith("MPS000 ")
+    assert "(Boom)" in text
+    assert cls is Plugin
+
+
+def test_a_rule_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flake8_mapi_service.rules.init_logon import InitFlags
+
+    def broken(self: object, site: object, an: object) -> None:
+        raise KeyError("x")
+
+    monkeypatch.setattr(InitFlags, "check", broken)
+    got = _run_plugin(SOURCE)
+    assert [(line, col, text.split()[0]) for line, col, text, _ in got] == [(1, 0, "MPS000")]
+    assert "(KeyError)" in got[0][2]
+
+
+def test_mps000_through_flake8_has_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "desktop.py").write_text("import os\n\nprint(os.sep)\n", encoding="utf-8")
+    script = textwrap.dedent(
+        f"""\
+        import sys
+        import flake8_mapi_service.analysis.engine as engine
+
+        def boom(*args, **kwargs):
+            raise ZeroDivisionError("analysis bug")
+
+        engine.analyze = boom
+        from flake8.main.cli import main
+        sys.exit(main(["-j1", "--format={FORMAT}", "svc.py", "desktop.py"]))
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    got = [(p, line, col, code) for p, line, col, code, _ in findings(proc.stdout)]
+    assert got == [("svc.py", 1, 1, "MPS000")]
+    assert "(ZeroDivisionError)" in proc.stdout
+
+
+def test_noqa_mps000_is_honoured(tmp_path: Path) -> None:
+    # the documented workaround: silence the file's first line
+    (tmp_path / "svc.py").write_text("# noqa: MPS000\n" + SOURCE, encoding="utf-8")
+    script = textwrap.dedent(
+        f"""\
+        import sys
+        import flake8_mapi_service.analysis.engine as engine
+
+        def boom(*args, **kwargs):
+            raise ValueError("analysis bug")
+
+        engine.analyze = boom
+        from flake8.main.cli import main
+        sys.exit(main(["-j1", "--format={FORMAT}", "svc.py"]))
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- unparsable files -------------------------------------------------------------------------
+
+
+def test_a_file_libcst_cannot_parse_gets_no_finding() -> None:
+    broken = SOURCE + "\ndef (:\n    mapi.MAPIInitialize(None)\n"
+    assert engine.parse(broken) is None
+    assert _run_plugin(broken) == []
+
+
+def test_flake8_reports_the_syntax_error_and_no_mps(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(SOURCE + "\nif True\n", encoding="utf-8")
+    proc = run_flake8(["--mapi-service=always", "svc.py"], cwd=tmp_path)
+    codes = {code for _, _, _, code, _ in findings(proc.stdout)}
+    assert "E999" in codes
+    assert mps(proc.stdout) == set()
+    assert "Traceback" not in proc.stderr
+
+
+def test_deeply_nested_code_is_no_mps000() -> None:
+    depth = 300
+    expr = "(" * depth + "mapi.MAPI_NO_MAIL" + ")" * depth
+    source = f"from win32com.mapi import mapi\nmapi.MAPILogonEx(0, '', None, {expr})\n"
+    got = [text.split()[0] for _, _, text, _ in _run_plugin(source)]
+    assert "MPS000" not in got
+
+
+# -- the text check ----------------------------------------------------------------------------
+
+
+def test_text_check_words() -> None:
+    assert may_concern_mapi(["from win32com.mapi import mapi\n"])
+    assert may_concern_mapi(["dll = ctypes.WinDLL('OLMAPI32.DLL')\n"])
+    assert may_concern_mapi(["import servicemanager\n"])
+    assert may_concern_mapi(["class S(win32serviceutil.ServiceFramework): pass\n"])
+    assert not may_concern_mapi(["import os\n", "print(os.getcwd())\n"])
+
+
+def _modules_after(source: str, settings: str = "Settings()") -> subprocess.CompletedProcess:
+    script = textwrap.dedent(
+        f"""\
+        import ast, sys
+        from flake8_mapi_service.plugin import Plugin
+        from flake8_mapi_service.settings import Settings
+        source = {source!r}
+        Plugin.settings = {settings}
+        out = list(Plugin(ast.parse(source), source.splitlines(True), "x.py").run())
+        print(len(out), "libcst" in sys.modules)
+        """
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+
+def test_a_non_mapi_file_does_not_import_libcst() -> None:
+    proc = _modules_after("import os\n\nprint(os.getcwd())\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "False"]
+
+
+def test_a_mapi_file_does_import_libcst() -> None:
+    proc = _modules_after("from win32com.mapi import mapi\nmapi.MAPIInitialize(None)\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "True"]
+
+
+def test_always_mode_analyses_even_without_the_words() -> None:
+    # with --mapi-service=always a file is service code whatever it contains,
+    # so the text check no longer decides (the UI rules need no MAPI word)
+    proc = _modules_after("import os\n", settings="Settings(service_mode='always')")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "True"]
