@@ -1,0 +1,166 @@
+"""The pre-commit hook, run by the real pre-commit in a throw-away git repository.
+
+The repository's ``.pre-commit-config.yaml`` is README's snippet with its ``repo`` pointing
+at this checkout and its ``rev`` at the checkout's HEAD commit, exactly as a user points at
+a published tag. pre-commit clones that commit, builds the hook's environment with pip (from
+PyPI), and runs it from git's pre-commit hook: a commit of a service with a MAPI mistake is
+refused with the finding, the corrected service is committed.
+
+Nothing here is skipped: without git, pre-commit or network access to the package index the
+test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Mapping
+
+import yaml
+from conftest import ROOT
+from samples import BAD_CODE, BAD_COL, BAD_LINE, BAD_SERVICE, CLEAN_SERVICE
+
+from flake8_mapi_service.catalogue import RULES
+
+HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
+HOOK_ID = "flake8-mapi-service"
+
+
+def _hooks() -> List[Dict[str, Any]]:
+    hooks = yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8"))
+    assert isinstance(hooks, list)
+    return hooks
+
+
+def _readme_configs() -> List[Dict[str, Any]]:
+    """The YAML snippets of README's pre-commit section, parsed."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 2, "README's pre-commit section should show both ways"
+    return [yaml.safe_load(b) for b in blocks]
+
+
+def _selects(entry: str, code: str) -> bool:
+    (select,) = [a for a in entry.split() if a.startswith("--select=")]
+    return any(code.startswith(p) for p in select.split("=", 1)[1].split(","))
+
+
+# -- the manifest -------------------------------------------------------------------------
+
+
+def test_manifest_is_valid_for_pre_commit() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(HOOKS_FILE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_hook_runs_flake8_for_the_default_mps_codes_only() -> None:
+    (hook,) = [h for h in _hooks() if h["id"] == HOOK_ID]
+    assert hook["language"] == "python"
+    assert hook["types"] == ["python"]
+    entry = hook["entry"]
+    assert entry.split()[0] == "flake8"
+    # every code of the catalogue that is on by default, and any future MPS code ...
+    for rule in RULES:
+        assert _selects(entry, rule.code) == rule.default_enabled, rule.code
+    for number in range(1000):
+        code = f"MPS{number:03d}"
+        if code not in {r.code for r in RULES}:
+            assert _selects(entry, code), code
+    # ... and nothing else: the user's own flake8 hook reports the other codes
+    for other in ("E501", "F401", "W291", "C901", "B006", "MP1", "M"):
+        assert not _selects(entry, other), other
+
+
+def test_readme_shows_both_ways() -> None:
+    ours, flake8s = _readme_configs()
+    (repo,) = ours["repos"]
+    assert [h["id"] for h in repo["hooks"]] == [HOOK_ID]
+    (repo,) = flake8s["repos"]
+    (hook,) = repo["hooks"]
+    assert hook["id"] == "flake8"
+    assert repo["repo"].endswith("/flake8")
+    assert any(d.startswith("flake8-mapi-service") for d in hook["additional_dependencies"])
+
+
+# -- the real thing -----------------------------------------------------------------------
+
+
+def _env(tmp_path: Path) -> Mapping[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    # a private pre-commit cache, and no git configuration of the machine (hooksPath, signing)
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["GIT_CONFIG_GLOBAL"] = os.devnull
+    return env
+
+
+def _run(args: List[str], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        args, cwd=str(cwd), env=dict(env), capture_output=True, text=True, timeout=900
+    )
+
+
+def _head_of_this_checkout(env: Mapping[str, str]) -> str:
+    proc = _run(["git", "rev-parse", "HEAD"], ROOT, env)
+    assert proc.returncode == 0, f"this checkout must be a git repository: {proc.stderr}"
+    head = proc.stdout.strip()
+    # pre-commit installs the committed hook: make sure it is the one in the work tree
+    shown = _run(["git", "show", f"{head}:.pre-commit-hooks.yaml"], ROOT, env)
+    assert shown.returncode == 0, "commit .pre-commit-hooks.yaml first"
+    assert shown.stdout == HOOKS_FILE.read_text(encoding="utf-8"), (
+        "commit .pre-commit-hooks.yaml first: pre-commit installs the hook from HEAD"
+    )
+    return head
+
+
+def test_hook_refuses_a_service_mistake_and_commits_clean_code(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    head = _head_of_this_checkout(env)
+    project = tmp_path / "project"
+    project.mkdir()
+    git = ["git", "-c", "init.defaultBranch=main"]
+    assert _run([*git, "init", "-q"], project, env).returncode == 0
+    for key, value in (
+        ("user.name", "Service Author"),
+        ("user.email", "author@example.invalid"),
+        ("commit.gpgsign", "false"),
+    ):
+        assert _run(["git", "config", key, value], project, env).returncode == 0
+
+    config, _ = _readme_configs()
+    config["repos"][0]["repo"] = str(ROOT)
+    config["repos"][0]["rev"] = head
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    proc = _run([sys.executable, "-m", "pre_commit", "install"], project, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _run(["git", "add", ".pre-commit-config.yaml"], project, env).returncode == 0
+
+    # a service with a MAPI mistake: the commit is refused, with the finding
+    (project / "service.py").write_text(BAD_SERVICE, encoding="utf-8")
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Failed$", output, flags=re.M), output
+    findings = re.findall(r"^(\S+\.py):(\d+):(\d+): (\w+) ", output, flags=re.M)
+    assert findings == [("service.py", str(BAD_LINE), str(BAD_COL), BAD_CODE)], output
+    assert _run(["git", "rev-parse", "-q", "--verify", "HEAD"], project, env).returncode != 0
+
+    # the corrected service is committed
+    (project / "service.py").write_text(CLEAN_SERVICE, encoding="utf-8")
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Passed$", output, flags=re.M), output
+    log = _run(["git", "log", "--format=%s"], project, env)
+    assert log.stdout.split("\n")[0] == "add the service"
