@@ -54,7 +54,12 @@ RULES: List[Rule] = [
         options="`--mapi-service`, `--mapi-service-paths` decide what is service code.",
         limits=(
             "Flags set only on some paths (`if debug: flags |= ...`) or computed in ways "
-            "the analysis cannot follow are not reported (see MPS109)."
+            "the analysis cannot follow are not reported (see MPS109). A flags parameter is evaluated from its default and from every call of "
+            "the function in the same file: a call from another module is not seen, and a "
+            "function that is also used as a value (a `threading.Thread` target, a callback "
+            "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
+            "imported from the project's own modules are unknown. An init "
+            "parameter that is `None` on some calls and a tuple on others is unknown."
         ),
     ),
     Rule(
@@ -82,7 +87,14 @@ RULES: List[Rule] = [
         ),
         service_only=True,
         references=(MS_SERVICES, MS_LOGONEX),
-        limits="Flags that are unknown or set on some paths only are not reported (see MPS109).",
+        limits=(
+            "Flags that are unknown or set on some paths only are not reported (see MPS109). "
+            "A flags parameter is evaluated from its default and from every call of "
+            "the function in the same file: a call from another module is not seen, and a "
+            "function that is also used as a value (a `threading.Thread` target, a callback "
+            "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
+            "imported from the project's own modules are unknown."
+        ),
     ),
     Rule(
         code="MPS103",
@@ -108,7 +120,14 @@ RULES: List[Rule] = [
         ),
         service_only=True,
         references=(MS_SERVICES, MS_LOGONEX),
-        limits="Flags that are unknown or set on some paths only are not reported (see MPS109).",
+        limits=(
+            "Flags that are unknown or set on some paths only are not reported (see MPS109). "
+            "A flags parameter is evaluated from its default and from every call of "
+            "the function in the same file: a call from another module is not seen, and a "
+            "function that is also used as a value (a `threading.Thread` target, a callback "
+            "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
+            "imported from the project's own modules are unknown."
+        ),
     ),
     Rule(
         code="MPS104",
@@ -274,7 +293,12 @@ RULES: List[Rule] = [
         ),
         service_only=False,
         references=(MS_MAPIINIT, MS_LOGONEX),
-        limits="Only named constants are attributed; a bare number is not.",
+        limits=(
+            "Only named constants are attributed; a bare number is not. A module's own "
+            "constant bound to the documented name and value (`MAPI_LOGON_UI = 0x1` in "
+            "ctypes code) counts as that constant; the same value under another name "
+            "(`UI = 0x1`) does not."
+        ),
     ),
     Rule(
         code="MPS109",
@@ -305,6 +329,12 @@ RULES: List[Rule] = [
         service_only=False,
         default_enabled=False,
         references=(MS_MAPIINIT, MS_LOGONEX),
+        limits=(
+            "For `MAPILogonEx` the checked bits include the logon UI bits "
+            "(`MAPI_LOGON_UI`, `MAPI_SERVICE_UI_ALWAYS`, `MAPI_PASSWORD_UI`, see MPS201): "
+            "a logon whose `MAPI_NT_SERVICE` and `MAPI_NO_MAIL` are known is still reported "
+            "when one of those is not. Reported in all code, service or not."
+        ),
         level="note",
     ),
 ]
