@@ -36,6 +36,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tup
 
 import libcst as cst
 
+from .analysis.apis import CONSTANTS
 from .analysis.bindings import MAPI_MODULE
 from .analysis.context import Analysis, Finding
 from .analysis.engine import _with_deep_stack, run_rules
@@ -255,6 +256,13 @@ class _Assigns(cst.CSTVisitor):
         self.root = root
         self.by_value: Dict[cst.BaseExpression, Union[cst.Assign, cst.AnnAssign]] = {}
         self.attr_writes: List[Union[cst.Assign, cst.AugAssign]] = []
+        #: pre-order number of every statement (textual order)
+        self.order: Dict[cst.CSTNode, int] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            self.order[node] = len(self.order)
+        return super().on_visit(node)
 
     def _nested(self, node: cst.CSTNode) -> bool:
         return node is not self.root
@@ -412,9 +420,12 @@ class Builder:
         if depth > _MAX_DEPTH:
             raise CannotFix("the flags are defined too far from the call")
         plan = self._current
+        if plan.site.flavour == "ctypes" and (
+            (isinstance(expr, cst.Name) and expr.value == "None") or _is_zero(expr)
+        ):
+            self._set(expr, self._new_struct(scope))
+            return
         if isinstance(expr, cst.Name) and expr.value == "None":
-            if plan.site.flavour == "ctypes":
-                raise CannotFix("ctypes MAPIInitialize(None): pass a MAPIINIT_0 structure")
             tup = cst.Tuple(
                 elements=[
                     cst.Element(
@@ -456,6 +467,12 @@ class Builder:
                 if self._only_uses(expr.value, owner, value, allowed):
                     self._init(value, owner, {value}, depth + 1)
                     return
+            else:
+                latest = self._latest_struct(expr.value, scope)
+                if latest is not None:
+                    value, fields = latest
+                    self._struct(expr.value, scope, value, fields)
+                    return
             if depth == 0 and isinstance(self.an.value(plan.site, expr), TupleV):
                 # a shared (ulVersion, ulFlags) tuple: add the bit at the call
                 flags = self._add_terms(
@@ -479,6 +496,77 @@ class Builder:
                 )
                 return
         raise CannotFix("MAPIInitialize's argument is not a form fix understands")
+
+    def _latest_struct(self, name: str, scope: Scope) -> Optional[Tuple[cst.Call, List[str]]]:
+        """A local structure variable bound more than once: the last
+        ``name = Struct(...)`` before the call, when every binding is an assignment."""
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is not scope or name in scope.volatile:
+            return None
+        sources = scope.bindings.get(name, [])
+        if not sources or not all(isinstance(s, AssignSource) for s in sources):
+            return None
+        assigns = self._scope_assigns(scope)
+        limit = assigns.order.get(self._current.site.stmt)
+        if limit is None:
+            return None
+        best: Optional[Tuple[int, cst.BaseExpression]] = None
+        for source in sources:
+            value = source.value  # type: ignore[union-attr]
+            stmt = assigns.by_value.get(value) if value is not None else None
+            if stmt is None or value is None:
+                return None
+            order = assigns.order.get(stmt, limit)
+            if order < limit and (best is None or order > best[0]):
+                best = (order, value)
+        if best is None or not isinstance(best[1], cst.Call):
+            return None
+        fields = self._struct_fields(best[1], scope)
+        if fields is None:
+            return None
+        return best[1], fields
+
+    def _new_struct(self, scope: Scope) -> cst.BaseExpression:
+        """``byref(MAPIINIT_0(MAPI_INIT_VERSION, MAPI_NT_SERVICE))`` for a ctypes NULL init,
+        with the module's own structure class and its own spelling of ``byref``."""
+        cls_name: Optional[str] = None
+        fields: List[str] = []
+        for cls in self.an.model.classes:
+            if cls.outer is not self.an.model.scope:
+                continue
+            found = self.resolver.struct_fields(cls)
+            if found is not None and "ulFlags" in found and "ulVersion" in found:
+                if self.resolver.name_ref(cls.name, scope) == "cls:" + cls.scope.qualname:
+                    cls_name, fields = cls.name, found
+                    break
+        if cls_name is None:
+            raise CannotFix("ctypes MAPIInitialize(NULL) and no MAPIINIT_0 structure class here")
+        byref: Optional[cst.BaseExpression] = None
+        if self.resolver.name_ref("byref", scope) == "ctypes.byref":
+            byref = cst.Name("byref")
+        else:
+            for alias in sorted(self.an.model.scope.bindings):
+                if self.resolver.name_ref(alias, scope) == "ctypes":
+                    byref = cst.Attribute(value=cst.Name(alias), attr=cst.Name("byref"))
+                    break
+        if byref is None:
+            raise CannotFix("ctypes MAPIInitialize(NULL) and no ctypes.byref name here")
+        version = self._ref("MAPI_INIT_VERSION", scope)
+        flags = _join([self._ref(name, scope) for name in self._current.add])
+        comma = cst.Comma(whitespace_after=_space())
+        if fields[:2] == ["ulVersion", "ulFlags"]:
+            args = [cst.Arg(version, comma=comma), cst.Arg(flags)]
+        else:
+            eq = cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            )
+            args = [
+                cst.Arg(version, keyword=cst.Name("ulVersion"), equal=eq, comma=comma),
+                cst.Arg(flags, keyword=cst.Name("ulFlags"), equal=eq),
+            ]
+        struct = cst.Call(func=cst.Name(cls_name), args=args)
+        return cst.Call(func=byref, args=[cst.Arg(struct)])
 
     def _struct_fields(self, call: cst.Call, scope: Scope) -> Optional[List[str]]:
         cls = self.resolver.klass(self.resolver.ref(call.func, scope))
@@ -517,18 +605,28 @@ class Builder:
         self._set(call, _append_args(call, [new]))
 
     def _struct(self, name: str, owner: Scope, ctor: cst.Call, fields: List[str]) -> None:
-        """A ctypes structure variable: add the bit at its last ``x.ulFlags = ...``, or
-        where it is built."""
+        """A ctypes structure variable: add the bit at its last ``x.ulFlags = ...``
+        before the call, or where it is built."""
+        site = self._current.site
+        assigns = self._scope_assigns(owner)
+        limit = assigns.order.get(site.stmt) if site.scope is owner else None
+        ctor_stmt = assigns.by_value.get(ctor)
+        built = assigns.order.get(ctor_stmt, -1) if ctor_stmt is not None else -1
         last: Optional[cst.Assign] = None
-        for stmt in self._scope_assigns(owner).attr_writes:
+        for stmt in assigns.attr_writes:
             target = stmt.targets[0].target if isinstance(stmt, cst.Assign) else stmt.target
-            if (
+            if not (
                 isinstance(target, cst.Attribute)
                 and isinstance(target.value, cst.Name)
                 and target.value.value == name
                 and target.attr.value == "ulFlags"
-                and isinstance(stmt, cst.Assign)
             ):
+                continue
+            if limit is None:
+                raise CannotFix("the structure's flags are changed in another function")
+            if not built < assigns.order.get(stmt, limit) < limit:
+                continue
+            if isinstance(stmt, cst.Assign):
                 last = stmt
         if last is not None:
             self._flags(last.value, owner, {last.value}, 1)
@@ -541,7 +639,11 @@ class Builder:
     ) -> None:
         if depth > _MAX_DEPTH:
             raise CannotFix("the flags are defined too far from the call")
-        if isinstance(expr, cst.Name) and expr.value not in ("None", "True", "False"):
+        if (
+            isinstance(expr, cst.Name)
+            and expr.value not in ("None", "True", "False")
+            and expr.value not in CONSTANTS  # MAPI_USE_DEFAULT = 0x40 is a constant, not flags
+        ):
             found = self._definition(expr, scope)
             if found is not None:
                 value, owner = found
@@ -599,10 +701,26 @@ class Builder:
                     (None, first.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
                 ]
             last_op = next((op for op, _ in reversed(terms) if op is not None), None)
-            for term in additions:
+            for i, term in enumerate(additions):
                 if last_op is not None:
+                    before = _clean(last_op.whitespace_before)
+                    if i == 0 and outer_rpar and isinstance(before, cst.ParenthesizedWhitespace):
+                        # one term per line: the last term's comment stays on its line
+                        closing = outer_rpar[-1].whitespace_before
+                        if (
+                            isinstance(closing, cst.ParenthesizedWhitespace)
+                            and closing.first_line.comment is not None
+                        ):
+                            before = before.with_changes(first_line=closing.first_line)
+                            outer_rpar = list(outer_rpar[:-1]) + [
+                                outer_rpar[-1].with_changes(
+                                    whitespace_before=closing.with_changes(
+                                        first_line=cst.TrailingWhitespace()
+                                    )
+                                )
+                            ]
                     op = cst.BitOr(
-                        whitespace_before=_clean(last_op.whitespace_before),
+                        whitespace_before=before,
                         whitespace_after=_clean(last_op.whitespace_after),
                     )
                 else:

@@ -1,0 +1,32 @@
+"""Flags from a parameter: its default when no caller passes it, else at the call."""
+
+import pythoncom
+import win32serviceutil
+from win32com.mapi import mapi
+
+
+def open_session(profile, flags=mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL):
+    return mapi.MAPILogonEx(0, profile, None, flags)
+
+
+def open_admin_session(profile, flags=mapi.MAPI_EXTENDED):
+    return mapi.MAPILogonEx(0, profile, None, flags)
+
+
+def initialize(flags=0):
+    mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, flags))
+
+
+class PollingService(win32serviceutil.ServiceFramework):
+    _svc_name_ = "Poller"
+    _svc_display_name_ = "Mailbox poller"
+
+    def SvcDoRun(self):
+        pythoncom.OleInitialize()
+        initialize()
+        try:
+            open_session("Poller").Logoff(0, 0, 0)
+            open_admin_session("Admin", mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL).Logoff(0, 0, 0)
+            open_admin_session("Admin").Logoff(0, 0, 0)
+        finally:
+            mapi.MAPIUninitialize()

@@ -1,0 +1,395 @@
+"""``flake8-mapi-service fix``: before/after pairs, idempotence, CRLF, ``--diff``, exit
+status, and a round trip over every fixture (fix, then lint again with the real flake8).
+
+A case is ``tests/fix_cases/NAME.py`` with its expected result ``NAME.fixed.py``.  A case
+may carry ``# fix-options: --mapi-service=always`` (the fix command's options) and
+``# fix-requires: MPS201`` (skipped until a rule reports that code).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Sequence, Set, Tuple
+
+import pytest
+from conftest import FIXTURES, OTHERS_OFF, ROOT, findings, run_flake8
+
+from flake8_mapi_service import cli
+from flake8_mapi_service.analysis.engine import analyze
+from flake8_mapi_service.fix import FIXABLE, fix_bytes
+from flake8_mapi_service.rules import RULE_CLASSES
+from flake8_mapi_service.settings import Settings
+
+CASES = ROOT / "tests" / "fix_cases"
+FIX_OPTIONS = re.compile(r"^#\s*fix-options:\s*(.*)$", re.M)
+REQUIRES = re.compile(r"^#\s*fix-requires:\s*(.*)$", re.M)
+FIXTURE_OPTIONS = re.compile(r"^#\s*fixture-options:\s*(.*)$")
+IMPLEMENTED = {code for rule in RULE_CLASSES for code in rule.codes}
+
+
+def case_files() -> List[Path]:
+    return sorted(p for p in CASES.glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+def fix_args(text: str) -> List[str]:
+    m = FIX_OPTIONS.search(text)
+    return shlex.split(m.group(1)) if m else []
+
+
+def settings_from(args: Sequence[str]) -> Settings:
+    values: Dict[str, str] = {}
+    for arg in args:
+        key, _, value = arg.partition("=")
+        if key == "--mapi-service":
+            values["service_mode"] = value
+        elif key == "--mapi-service-paths":
+            values["service_paths"] = value
+    return Settings.from_values(**values)  # type: ignore[arg-type]
+
+
+def skip_unless_implemented(text: str) -> None:
+    m = REQUIRES.search(text)
+    if m:
+        missing = set(re.findall(r"MPS\d{3}", m.group(1))) - IMPLEMENTED
+        if missing:
+            pytest.skip(f"no rule reports {', '.join(sorted(missing))} yet")
+
+
+def lint(data: bytes, path: str, settings: Settings) -> List[Tuple[int, str]]:
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    return [(r.line, r.code) for r in analyze(lines, path, settings)]
+
+
+@pytest.fixture(params=case_files(), ids=lambda p: p.stem)
+def case(request: pytest.FixtureRequest) -> Tuple[Path, bytes, bytes, Settings]:
+    path: Path = request.param
+    before = path.read_bytes()
+    after = path.with_name(path.stem + ".fixed.py").read_bytes()
+    text = before.decode("utf-8")
+    skip_unless_implemented(text)
+    return path, before, after, settings_from(fix_args(text))
+
+
+# -- before/after pairs --------------------------------------------------------------------
+
+
+def test_there_are_cases() -> None:
+    assert len(case_files()) >= 10
+    for path in case_files():
+        assert path.with_name(path.stem + ".fixed.py").is_file(), path
+
+
+def test_case(case: Tuple[Path, bytes, bytes, Settings]) -> None:
+    path, before, after, settings = case
+    out = fix_bytes(before, str(path), settings)
+    assert out.error is None
+    assert out.fixed.decode() == after.decode()
+    assert out.left == []
+    assert bool(out.fixes) == (before != after)
+
+
+def test_case_crlf(case: Tuple[Path, bytes, bytes, Settings]) -> None:
+    path, before, after, settings = case
+    crlf = before.replace(b"\n", b"\r\n")
+    out = fix_bytes(crlf, str(path), settings)
+    assert out.fixed == after.replace(b"\n", b"\r\n")
+    assert b"\n" not in out.fixed.replace(b"\r\n", b"")
+
+
+def test_case_is_idempotent(case: Tuple[Path, bytes, bytes, Settings]) -> None:
+    path, _, after, settings = case
+    out = fix_bytes(after, str(path), settings)
+    assert out.fixed == after
+    assert out.fixes == [] and out.left == []
+
+
+def test_case_lints_clean(case: Tuple[Path, bytes, bytes, Settings]) -> None:
+    """After the fix the fixable codes are gone and nothing else is new."""
+    path, before, after, settings = case
+    found_before = lint(before, str(path), settings)
+    found_after = lint(after, str(path), settings)
+    assert not [f for f in found_after if f[1] in FIXABLE]
+    fixed = fix_bytes(before, str(path), settings).fixes
+    assert Counter(code for _, _, code in fixed) == Counter(
+        code for _, code in found_before if code in FIXABLE
+    )
+    others_before = Counter(code for _, code in found_before if code not in FIXABLE)
+    others_after = Counter(code for _, code in found_after if code not in FIXABLE)
+    assert others_after <= others_before
+    compile(after, str(path), "exec")
+
+
+def test_fixes_report_the_original_positions() -> None:
+    path = CASES / "pywin32_inline.py"
+    out = fix_bytes(path.read_bytes(), str(path))
+    assert (16, 9, "MPS101") in out.fixes
+    assert (22, 23, "MPS102") in out.fixes and (22, 23, "MPS103") in out.fixes
+    assert not any(line == 36 for line, _, _ in out.fixes)  # already right
+
+
+# -- what is left alone ---------------------------------------------------------------------
+
+CTYPES_OMITTED = b"""import ctypes
+
+import win32serviceutil
+
+mapi32 = ctypes.windll.mapi32
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        mapi32.MAPILogonEx(0, None)
+"""
+
+
+def test_unfixable_finding_is_listed_and_untouched() -> None:
+    before = lint(CTYPES_OMITTED, "svc.py", Settings())
+    assert (10, "MPS102") in before and (10, "MPS103") in before
+    out = fix_bytes(CTYPES_OMITTED, "svc.py")
+    assert out.fixed == CTYPES_OMITTED
+    assert out.fixes == []
+    assert [(line, code) for line, _, code, _ in out.left] == [(10, "MPS102"), (10, "MPS103")]
+    assert all("ctypes" in reason for _, _, _, reason in out.left)
+
+
+NUMERIC_UI = b"""import win32serviceutil
+from win32com.mapi import mapi
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        session = mapi.MAPILogonEx(0, "p", None, 0x10000 | 0x8000 | 0x1)
+"""
+
+
+def test_ui_bit_written_as_a_number_is_listed() -> None:
+    if "MPS201" not in IMPLEMENTED:
+        pytest.skip("no rule reports MPS201 yet")
+    out = fix_bytes(NUMERIC_UI, "svc.py")
+    assert out.fixed == NUMERIC_UI
+    assert [(line, code) for line, _, code, _ in out.left] == [(7, "MPS201")]
+
+
+SHADOWED = b"""import win32serviceutil
+from win32com.mapi.mapi import MAPILogonEx
+
+MAPI_NT_SERVICE = 1  # not MAPI's value: fix must not reuse or redefine it
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        session = MAPILogonEx(0, "p", None, 0x8000)
+"""
+
+
+def test_a_name_bound_to_something_else_is_not_reused() -> None:
+    out = fix_bytes(SHADOWED, "svc.py")
+    assert out.fixed == SHADOWED
+    assert [(line, code) for line, _, code, _ in out.left] == [(9, "MPS102")]
+
+
+def test_unparsable_file_is_not_touched() -> None:
+    data = b"def broken(:\n    mapi.MAPIInitialize(None)\n"
+    out = fix_bytes(data, "broken.py")
+    assert out.error is not None and out.fixed == data
+
+
+def test_encoding_and_other_bytes_are_kept() -> None:
+    source = (
+        "# -*- coding: latin-1 -*-\n"
+        "import win32serviceutil\n"
+        "from win32com.mapi import mapi\n"
+        "\n"
+        "\n"
+        "class Svc(win32serviceutil.ServiceFramework):\n"
+        '    """Dienst f\u00fcr Ger\u00e4te."""\n'
+        "\n"
+        "    def SvcDoRun(self):\n"
+        "        mapi.MAPIInitialize(None)   # \u00e9t\u00e9\n"
+        "        mapi.MAPIUninitialize()\n"
+    )
+    data = source.encode("latin-1")
+    out = fix_bytes(data, "svc.py")
+    expected = source.replace(
+        "MAPIInitialize(None)", "MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))"
+    ).encode("latin-1")
+    assert out.fixed == expected
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def copy_case(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copyfile(CASES / name, target)
+    return target
+
+
+def test_diff_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = copy_case(tmp_path, "pywin32_inline.py")
+    before = target.read_bytes()
+    assert cli.main(["fix", "--diff", str(target)]) == 1
+    captured = capsys.readouterr()
+    assert target.read_bytes() == before
+    assert f"--- a/{target}" in captured.out and f"+++ b/{target}" in captured.out
+    assert "-        mapi.MAPIInitialize(None)\n" in captured.out
+    assert (
+        "+        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+        in captured.out
+    )
+    assert f"{target}:16:9: MPS101 would fix" in captured.err
+
+
+def test_fix_writes_then_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = copy_case(tmp_path, "pywin32_module_constant.py")
+    assert cli.main(["fix", str(target)]) == 1
+    out = capsys.readouterr().out
+    assert f"{target}:21:23: MPS102 fixed" in out
+    expected = (CASES / "pywin32_module_constant.fixed.py").read_bytes()
+    assert target.read_bytes() == expected
+    assert cli.main(["fix", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    assert target.read_bytes() == expected
+
+
+def test_directories_are_walked(tmp_path: Path) -> None:
+    pkg = tmp_path / "svc"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / ".hidden").mkdir()
+    a = pkg / "a.py"
+    b = pkg / "sub" / "b.py"
+    hidden = pkg / ".hidden" / "c.py"
+    other = pkg / "notes.txt"
+    for target in (a, b, hidden):
+        shutil.copyfile(CASES / "star_import.py", target)
+    shutil.copyfile(CASES / "star_import.py", other)
+    assert cli.main(["fix", str(pkg)]) == 1
+    expected = (CASES / "star_import.fixed.py").read_bytes()
+    assert a.read_bytes() == expected and b.read_bytes() == expected
+    original = (CASES / "star_import.py").read_bytes()
+    assert hidden.read_bytes() == original and other.read_bytes() == original
+
+
+def test_service_options(tmp_path: Path) -> None:
+    target = copy_case(tmp_path, "desktop_client.py")
+    original = target.read_bytes()
+    assert cli.main(["fix", "--mapi-service=never", str(target)]) == 0
+    assert cli.main(["fix", str(target)]) == 0
+    assert target.read_bytes() == original
+    glob = str(tmp_path / "desktop_*.py")
+    assert cli.main(["fix", f"--mapi-service-paths={glob}", str(target)]) == 1
+    assert b"MAPI_NT_SERVICE" in target.read_bytes()
+
+
+def test_options_from_flake8_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = copy_case(tmp_path, "desktop_client.py")
+    (tmp_path / "setup.cfg").write_text("[flake8]\nmapi-service = always\n")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["fix", "desktop_client.py"]) == 1
+    assert b"MAPI_NT_SERVICE" in target.read_bytes()
+
+
+def test_unfixable_only_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "svc.py"
+    target.write_bytes(CTYPES_OMITTED)
+    assert cli.main(["fix", str(target)]) == 1
+    out = capsys.readouterr().out
+    assert f"{target}:10:9: MPS102 not fixed:" in out
+    assert target.read_bytes() == CTYPES_OMITTED
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert cli.main(["fix", str(tmp_path / "missing.py")]) == 2
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["fix", "--mapi-service=sometimes", str(tmp_path)])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["fix"])
+    assert exc.value.code == 2
+
+
+# -- round trip over every fixture ------------------------------------------------------------
+
+
+def fixture_options(path: Path) -> Tuple[str, ...]:
+    for line in path.read_text(encoding="utf-8").splitlines()[:15]:
+        m = FIXTURE_OPTIONS.match(line.strip())
+        if m:
+            return tuple(shlex.split(m.group(1)))
+    return ()
+
+
+def lint_tree(root: Path, files: Sequence[Path]) -> Dict[str, List[str]]:
+    """{relative path: [codes]} from the real flake8, one run per options group."""
+    groups: Dict[Tuple[str, ...], List[Path]] = {}
+    for path in files:
+        groups.setdefault(fixture_options(path), []).append(path)
+    out: Dict[str, List[str]] = {p.relative_to(root).as_posix(): [] for p in files}
+    for opts, paths in groups.items():
+        rel = [p.relative_to(root).as_posix() for p in paths]
+        proc = run_flake8([OTHERS_OFF, *opts, *rel], cwd=root)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "Traceback" not in proc.stderr, proc.stderr
+        for path, _, _, code, _ in findings(proc.stdout):
+            if code.startswith("MPS"):
+                out[Path(path).as_posix()].append(code)
+    return out
+
+
+def test_round_trip_over_fixtures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    files = sorted((tmp_path / "fixtures").rglob("*.py"))
+    assert files
+    before = lint_tree(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    left: Dict[str, int] = {}
+    for path in files:
+        rel = path.relative_to(tmp_path).as_posix()
+        opts = [
+            o
+            for o in fixture_options(path)
+            if o.startswith(("--mapi-service=", "--mapi-service-paths="))
+        ]
+        status = cli.main(["fix", *opts, rel])
+        out = capsys.readouterr().out
+        left[rel] = sum(1 for line in out.splitlines() if " not fixed: " in line)
+        had = [c for c in before[rel] if c in FIXABLE]
+        assert status == (1 if had else 0), (rel, out)
+    after = lint_tree(tmp_path, files)
+    fixed_any = False
+    for path in files:
+        rel = path.relative_to(tmp_path).as_posix()
+        compile(path.read_bytes(), rel, "exec")
+        fixable_before = [c for c in before[rel] if c in FIXABLE]
+        fixable_after = [c for c in after[rel] if c in FIXABLE]
+        assert len(fixable_after) == left[rel], (rel, fixable_after)
+        fixed_any = fixed_any or len(fixable_after) < len(fixable_before)
+        others_before = Counter(c for c in before[rel] if c not in FIXABLE)
+        others_after = Counter(c for c in after[rel] if c not in FIXABLE)
+        added = others_after - others_before
+        assert not added, (rel, added)
+        assert "MPS000" not in after[rel]
+    assert fixed_any
+    # and a second run has nothing left to change
+    for path in files:
+        data = path.read_bytes()
+        rel = path.relative_to(tmp_path).as_posix()
+        opts = [
+            o
+            for o in fixture_options(path)
+            if o.startswith(("--mapi-service=", "--mapi-service-paths="))
+        ]
+        cli.main(["fix", *opts, rel])
+        assert path.read_bytes() == data, rel
+    capsys.readouterr()
+
+
+def test_fixable_codes_are_known() -> None:
+    known: Set[str] = {"MPS101", "MPS102", "MPS103", "MPS201"}
+    assert set(FIXABLE) == known
