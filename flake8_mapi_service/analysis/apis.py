@@ -64,6 +64,27 @@ CONSTANTS: Dict[str, Tuple[int, FrozenSet[str]]] = {
     "MB_TOPMOST": (0x40000, frozenset({WIN32})),
     "MB_DEFAULT_DESKTOP_ONLY": (0x20000, frozenset({WIN32})),
     "MB_SERVICE_NOTIFICATION": (0x200000, frozenset({WIN32})),
+    # the rest of MessageBox's style word (WinUser.h), so that a style naming them evaluates
+    "MB_ABORTRETRYIGNORE": (0x2, frozenset({WIN32})),
+    "MB_YESNOCANCEL": (0x3, frozenset({WIN32})),
+    "MB_RETRYCANCEL": (0x5, frozenset({WIN32})),
+    "MB_CANCELTRYCONTINUE": (0x6, frozenset({WIN32})),
+    "MB_ICONHAND": (0x10, frozenset({WIN32})),
+    "MB_ICONQUESTION": (0x20, frozenset({WIN32})),
+    "MB_ICONASTERISK": (0x40, frozenset({WIN32})),
+    "MB_USERICON": (0x80, frozenset({WIN32})),
+    "MB_DEFBUTTON1": (0x0, frozenset({WIN32})),
+    "MB_DEFBUTTON2": (0x100, frozenset({WIN32})),
+    "MB_DEFBUTTON3": (0x200, frozenset({WIN32})),
+    "MB_DEFBUTTON4": (0x300, frozenset({WIN32})),
+    "MB_APPLMODAL": (0x0, frozenset({WIN32})),
+    "MB_TASKMODAL": (0x2000, frozenset({WIN32})),
+    "MB_HELP": (0x4000, frozenset({WIN32})),
+    "MB_NOFOCUS": (0x8000, frozenset({WIN32})),
+    "MB_SETFOREGROUND": (0x10000, frozenset({WIN32})),
+    "MB_SERVICE_NOTIFICATION_NT3X": (0x40000, frozenset({WIN32})),
+    "MB_RIGHT": (0x80000, frozenset({WIN32})),
+    "MB_RTLREADING": (0x100000, frozenset({WIN32})),
     "WAIT_OBJECT_0": (0, frozenset({WIN32})),
     "WAIT_ABANDONED_0": (0x80, frozenset({WIN32})),
     "WAIT_TIMEOUT": (258, frozenset({WIN32})),
@@ -199,6 +220,55 @@ STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
         }
     ),
 }
+
+#: Star imports of UI toolkits: only the names the UI rule (MPS205) looks for.
+_QT_WIDGETS = frozenset(
+    {
+        "QApplication",
+        "QDialog",
+        "QMessageBox",
+        "QFileDialog",
+        "QInputDialog",
+        "QColorDialog",
+        "QFontDialog",
+        "QProgressDialog",
+        "QErrorMessage",
+        "QWizard",
+    }
+)
+STAR_EXPORTS.update(
+    {
+        "tkinter": frozenset({"Tk"}),
+        "Tkinter": frozenset({"Tk"}),
+        "tkinter.messagebox": frozenset(
+            {
+                "showinfo",
+                "showwarning",
+                "showerror",
+                "askquestion",
+                "askokcancel",
+                "askyesno",
+                "askyesnocancel",
+                "askretrycancel",
+            }
+        ),
+        "tkinter.simpledialog": frozenset({"askinteger", "askfloat", "askstring"}),
+        "tkinter.filedialog": frozenset(
+            {
+                "askopenfilename",
+                "asksaveasfilename",
+                "askopenfilenames",
+                "askopenfile",
+                "askopenfiles",
+                "asksaveasfile",
+                "askdirectory",
+            }
+        ),
+    }
+)
+STAR_EXPORTS.update(
+    {f"{pkg}.QtWidgets": _QT_WIDGETS for pkg in ("PyQt5", "PyQt6", "PySide2", "PySide6")}
+)
 
 #: ctypes DLL names the analysis tracks, normalised (lower case, no ".dll").
 #: olmapi32 is Outlook's own MAPI implementation; it is the same API.
