@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import AbstractSet, Dict, List, Optional
 
 import libcst as cst
 
 from ..analysis.apis import CONSTANTS, INIT, LOGON
+from ..analysis.bindings import api_key
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
 from ..analysis.model import AssignSource, CallSite, FunctionScope, Scope
@@ -113,10 +114,24 @@ class FileBalance(Rule):
         if not inits:
             return
         first = min(inits, key=lambda s: s.index)
-        if not any(an.sites(key) for key in OLE_INIT):
+        if not any(an.sites(key) for key in OLE_INIT) and not _passed_as_value(an, OLE_INIT):
             an.report(first, "MPS106")
-        if not an.sites(UNINITIALIZE):
+        if not an.sites(UNINITIALIZE) and not _passed_as_value(an, {UNINITIALIZE}):
             an.report(first, "MPS107")
+
+
+def _passed_as_value(an: Analysis, keys: AbstractSet[str]) -> bool:
+    """True when some call receives one of these functions as an argument
+    (``atexit.register(mapi.MAPIUninitialize)``): it is called later."""
+    resolver = an.resolver
+    for site in an.model.calls:
+        for arg in site.node.args:
+            value = arg.value
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                key, _ = api_key(resolver.ref(value, site.scope))
+                if key in keys:
+                    return True
+    return False
 
 
 class InitializeOrder(Rule):
