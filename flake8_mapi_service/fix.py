@@ -838,10 +838,8 @@ class Builder:
         alias = self._module_alias(scope)
         if alias is not None:
             return cst.Attribute(value=cst.Name(alias), attr=cst.Name(name))
-        module = self.an.model.scope
-        if name in module.bindings or module.star_imports:
-            if name not in self.new_constants:
-                raise CannotFix(f"{name} is bound to something else in this module")
+        if name in self.an.model.scope.bindings:
+            raise CannotFix(f"{name} is bound to something else in this module")
         if self.resolver.binding_scope(name, scope) is not None:
             raise CannotFix(f"{name} is bound to something else here")
         self.new_constants[name] = None
@@ -1054,6 +1052,8 @@ class _File:
 
     def run(self) -> Outcome:
         out = Outcome(self.path, self.data, self.data)
+        if b"mapi" not in self.data.lower():
+            return out  # every fixable call is a MAPI function: nothing to parse
         module = self.parse(self.data)
         if module is None:
             out.error = "cannot be parsed; left unchanged"
@@ -1193,8 +1193,8 @@ def _diff(path: str, old: str, new: str) -> str:
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
-        fromfile=f"a/{path}",
-        tofile=f"b/{path}",
+        fromfile=path,
+        tofile=path,
     )
     out: List[str] = []
     for line in lines:

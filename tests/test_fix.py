@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Sequence, Set, Tuple
 
 import pytest
+import yaml
 from conftest import FIXTURES, OTHERS_OFF, ROOT, findings, run_flake8
 
 from flake8_mapi_service import cli
@@ -235,7 +238,7 @@ def test_diff_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert cli.main(["fix", "--diff", str(target)]) == 1
     captured = capsys.readouterr()
     assert target.read_bytes() == before
-    assert f"--- a/{target}" in captured.out and f"+++ b/{target}" in captured.out
+    assert f"--- {target}\n" in captured.out and f"+++ {target}\n" in captured.out
     assert "-        mapi.MAPIInitialize(None)\n" in captured.out
     assert (
         "+        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
@@ -310,6 +313,41 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         cli.main(["fix"])
     assert exc.value.code == 2
+
+
+# -- the pre-commit hook ------------------------------------------------------------------------
+
+
+def test_pre_commit_hook_runs_the_fix(tmp_path: Path) -> None:
+    """pre-commit runs the hook's entry with the staged files appended."""
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for h in hooks if h["id"] == "flake8-mapi-service-fix"]
+    assert hook["language"] == "python" and hook["types"] == ["python"]
+    entry = shlex.split(hook["entry"])
+    assert entry[:2] == ["flake8-mapi-service", "fix"]
+    script = Path(sys.executable).parent / entry[0]
+    assert script.exists(), "the console script is installed with the package"
+    bad = copy_case(tmp_path, "bare_names.py")
+    good = copy_case(tmp_path, "star_import.fixed.py")
+    proc = subprocess.run(
+        [str(script), *entry[1:], bad.name, good.name],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert bad.read_bytes() == (CASES / "bare_names.fixed.py").read_bytes()
+    assert good.read_bytes() == (CASES / "star_import.fixed.py").read_bytes()
+    assert "bare_names.py:20:9: MPS101 fixed" in proc.stdout
+    proc = subprocess.run(
+        [str(script), *entry[1:], bad.name, good.name],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # -- round trip over every fixture ------------------------------------------------------------
