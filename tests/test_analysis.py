@@ -414,3 +414,30 @@ def test_settings_reject_an_unknown_mode() -> None:
     with pytest.raises(ValueError, match="mapi-service"):
         Settings.from_values(service_mode="sometimes")
     assert Settings.from_values(service_mode=" Always ").service_mode == "always"
+
+
+def test_a_lambda_has_unknown_parameters() -> None:
+    source = PRELUDE + (
+        "\n\nlogon = lambda flags=0: mapi.MAPILogonEx(0, '', None, flags)\nlogon(BOTH)\n"
+    )
+    assert codes(source) == {"MPS109"}
+
+
+def test_a_method_called_on_an_untyped_object_has_unknown_parameters() -> None:
+    source = PRELUDE + (
+        "\n\nclass Mailer:\n"
+        "    def logon(self, flags=0):\n"
+        "        return mapi.MAPILogonEx(0, '', None, flags)\n"
+        "\n\ndef run(mailer):\n    mailer.logon(BOTH)\n"
+    )
+    assert codes(source) == {"MPS109"}
+
+
+def test_a_method_called_through_its_class_passes_the_instance() -> None:
+    source = PRELUDE + (
+        "\n\nclass Mailer:\n"
+        "    def logon(self, flags=NT):\n"
+        "        return mapi.MAPILogonEx(0, '', None, flags)\n"
+        "\n    def run(self):\n        Mailer.logon(self, NT | mapi.MAPI_EXTENDED)\n"
+    )
+    assert found(source) == {(11, "MPS103")}

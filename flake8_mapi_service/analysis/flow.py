@@ -179,6 +179,7 @@ class Flow:
         self._alloc = 0
         self._calls_to: Optional[Dict[int, List[Tuple[CallSite, bool]]]] = None
         self._escaping: Optional[Set[str]] = None
+        self._attr_calls: Dict[str, int] = {}
 
     # -- public ---------------------------------------------------------------------
     def value_at(self, expr: cst.BaseExpression, scope: Scope, stmt: cst.CSTNode) -> Value:
@@ -253,10 +254,16 @@ class Flow:
         return result
 
     def _compute_param(self, fn: FunctionScope, param: Param) -> Value:
-        if fn.name in self.escaping_names():
-            # passed around as a value (a thread target, a callback table):
-            # its callers and their arguments are not all visible
+        if fn.kind != "function" or fn.name in self.escaping_names():
+            # a lambda, or a function passed around as a value (a thread
+            # target, a callback table): its callers are not all visible
             return TOP
+        if fn.cls is not None:
+            # ``obj.method(...)`` on an object the analysis cannot type may
+            # be a call of this method with any arguments
+            seen = sum(1 for c, _ in self.calls_of(fn) if isinstance(c.node.func, cst.Attribute))
+            if self._attr_calls.get(fn.name, 0) > seen:
+                return TOP
         values: List[Value] = []
         if param.default is not None:
             outer = fn.parent if fn.parent is not None else self.model.scope
@@ -293,6 +300,7 @@ class Flow:
             collector = _References()
             self.model.module.visit(collector)
             self._escaping = collector.escaping
+            self._attr_calls = collector.attr_calls
         return self._escaping
 
     def calls_of(self, fn: FunctionScope) -> List[Tuple[CallSite, bool]]:
@@ -302,7 +310,11 @@ class Flow:
             for site in self.model.calls:
                 target = site.target
                 if target is not None:
-                    bound = isinstance(site.node.func, cst.Attribute)
+                    func = site.node.func
+                    # ``Class.method(obj, ...)`` passes the instance explicitly
+                    bound = isinstance(func, cst.Attribute) and not (
+                        self.resolver.ref(func.value, site.scope) or ""
+                    ).startswith("cls:")
                     self._calls_to.setdefault(id(target), []).append((site, bound))
         return self._calls_to.get(id(fn), [])
 
@@ -317,9 +329,13 @@ class _References(cst.CSTVisitor):
         super().__init__()
         self.skip: Set[int] = set()
         self.escaping: Set[str] = set()
+        self.attr_calls: Dict[str, int] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         self.skip.add(id(node.func))
+        if isinstance(node.func, cst.Attribute):
+            name = node.func.attr.value
+            self.attr_calls[name] = self.attr_calls.get(name, 0) + 1
         for arg in node.args:
             if arg.keyword is not None:
                 self.skip.add(id(arg.keyword))
