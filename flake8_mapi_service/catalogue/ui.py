@@ -138,8 +138,9 @@ RULES: List[Rule] = [
         limits=(
             "Service-administration methods are recognised only on objects the analysis "
             "traces to MAPI (`session.AdminServices`, `MAPIAdminProfiles().AdminServices`, "
-            "through locals, `self.x` and same-module helpers); an admin object received "
-            "as a parameter is not. `MAPI_LOGON_UI` on `MAPISendMail` is not reported here "
+            "through locals, `self.x`, same-module helpers, and parameters whose "
+            "same-module callers all pass such an object); an admin object from another "
+            "module is not. `MAPI_LOGON_UI` on `MAPISendMail` is not reported here "
             "(MPS301 reports every Simple MAPI call in a service). Flags set on some paths "
             "only are not reported."
         ),
@@ -154,7 +155,8 @@ RULES: List[Rule] = [
             "and `.Details(...)` on an address book obtained from `OpenAddressBook`; "
             "`.ShowForm(...)` on a session obtained from `MAPILogonEx`. The receiver is "
             "traced through local names, `self.x` attributes and values returned by "
-            "same-module helpers."
+            "same-module helpers, and through a parameter when every same-module caller "
+            "of its function passes such an object."
         ),
         rationale=(
             "Microsoft: a service may show no user interface. These functions exist to "
@@ -181,8 +183,9 @@ RULES: List[Rule] = [
         references=(MS_SERVICES,),
         limits=(
             "`.Address()` / `.Details()` / `.ShowForm()` on an object the analysis cannot "
-            "trace to `OpenAddressBook` / `MAPILogonEx` (a parameter, a value from another "
-            "module) are not reported: the names are too common (an Excel cell has an "
+            "trace to `OpenAddressBook` / `MAPILogonEx` (a value from another module, a "
+            "parameter of a function that is passed around as a callback or whose callers "
+            "disagree) are not reported: the names are too common (an Excel cell has an "
             "`Address`)."
         ),
     ),
@@ -194,7 +197,9 @@ RULES: List[Rule] = [
             "Finds `session.OpenMsgStore(uiParam, entryId, iid, flags)` whose flags "
             "definitely lack `MDB_NO_DIALOG`, and `session.OpenAddressBook(uiParam, iid, "
             "flags)` whose flags definitely lack `AB_NO_DIALOG`, in service code (omitted "
-            "flags are 0). The session must be traceable to MAPI."
+            "flags are 0). The session must be traceable to MAPI: a local, a `self.x` "
+            "attribute, a same-module helper's return value, or a parameter that every "
+            "same-module caller passes a session for."
         ),
         rationale=(
             "Without `MDB_NO_DIALOG` / `AB_NO_DIALOG`, a store or address-book provider "

@@ -18,6 +18,7 @@ import libcst as cst
 from ..analysis.context import Analysis
 from ..analysis.model import AssignSource, CallSite, Scope
 from .base import Rule
+from .ui import mapi_method_calls
 
 MAPI_FLAVOURS = frozenset({"pywin32", "ctypes"})
 
@@ -53,7 +54,7 @@ COM_ACTIVATION = frozenset(
 _OUTLOOK = re.compile(r"^\s*outlook\.application(\.\d+)?\s*$", re.IGNORECASE)
 _CDO = re.compile(r"^\s*mapi\.session(\.\d+)?\s*$", re.IGNORECASE)
 
-CREATE_SERVICE = ("mapiobj.CreateMsgService", "mapiobj.CreateMsgServiceEx")
+CREATE_SERVICE = ("CreateMsgService", "CreateMsgServiceEx")
 SUBMIT = "SubmitMessage"
 
 
@@ -108,15 +109,14 @@ class DesktopServiceInProfile(Rule):
     def finish(self, an: Analysis) -> None:
         servers = {s.upper() for s in an.settings.server_services}
         candidates: List[tuple] = []
-        for key in CREATE_SERVICE:
-            for site in an.sites(key):
-                arg = an.arg(site, 0)
-                if not isinstance(arg, cst.BaseExpression):
-                    continue
-                name = string_value(an, arg, site.scope)
-                if name is None or name.strip().upper() in servers:
-                    continue
-                candidates.append((site, name.strip()))
+        for site, _, _ in mapi_method_calls(an, CREATE_SERVICE):
+            arg = an.arg(site, 0)
+            if not isinstance(arg, cst.BaseExpression):
+                continue
+            name = string_value(an, arg, site.scope)
+            if name is None or name.strip().upper() in servers:
+                continue
+            candidates.append((site, name.strip()))
         if not candidates or not _submits_mail(an):
             return
         for site, name in candidates:

@@ -11,13 +11,13 @@ service code.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
-from ..analysis.model import CallSite, ClassInfo
+from ..analysis.model import CallSite, ClassInfo, FunctionScope, OpaqueSource, Param, Scope
 from .base import Rule
 
 #: flavours of a call that really reaches MAPI (a user's own ``mapi`` module does not)
@@ -48,7 +48,7 @@ SERVICE_ADMIN_FLAGS: Dict[str, int] = {
     "mapiobj.CreateMsgService": 3,  # (service, displayName, ulUIParam, ulFlags)
     "mapiobj.CreateMsgServiceEx": 3,  # (service, displayName, ulUIParam, ulFlags, ...)
 }
-ADDRBOOK_RESOLVE = "mapiobj.ResolveName"  # IAddrBook::ResolveName(uiParam, flags, title, adrlist)
+# IAddrBook::ResolveName(uiParam, flags, title, adrlist) takes MAPI_DIALOG too
 ALWAYS_UI_SIMPLE = frozenset({"mapi.MAPIAddress", "mapi.MAPIDetails", "mapi.MAPISendDocuments"})
 #: MAPI object methods that always show UI -> the receiver they need
 ALWAYS_UI_METHODS: Dict[str, str] = {
@@ -56,8 +56,7 @@ ALWAYS_UI_METHODS: Dict[str, str] = {
     "mapiobj.Details": "addrbook",
     "mapiobj.ShowForm": "session",
 }
-OPEN_MSG_STORE = "mapiobj.OpenMsgStore"  # (uiParam, entryId, iid, flags)
-OPEN_ADDRESS_BOOK = "mapiobj.OpenAddressBook"  # (uiParam, iid, flags)
+# session.OpenMsgStore(uiParam, entryId, iid, flags), session.OpenAddressBook(uiParam, iid, flags)
 
 
 #: how a MAPI object's method is named in messages
@@ -98,26 +97,28 @@ class CallUIFlags(Rule):
     """MPS202: a UI flag on another MAPI call."""
 
     codes = ("MPS202",)
-    calls = SIMPLE_DIALOG_CALLS | frozenset(SERVICE_ADMIN_FLAGS) | frozenset({ADDRBOOK_RESOLVE})
+    calls = SIMPLE_DIALOG_CALLS
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        key = site.key
-        if key is None:
+        if site.flavour not in MAPI_FLAVOURS or site.key is None:
             return
-        names: List[str] = []
-        if key in SIMPLE_DIALOG_CALLS:
-            if site.flavour not in MAPI_FLAVOURS:
-                return
-            names = _dialog_names(an.flags_arg(site, 3))
-        elif key == ADDRBOOK_RESOLVE:
-            if site.receiver != "addrbook":
-                return
-            names = _dialog_names(an.flags_arg(site, 1))
-        else:
-            flags = an.flags_arg(site, SERVICE_ADMIN_FLAGS[key])
-            names = [name for name, bit in SERVICE_UI_BITS if flags.has(bit)]
+        names = _dialog_names(an.flags_arg(site, 3))
         if names:
-            an.report(site, "MPS202", call=_call_name(key), flags=" | ".join(names))
+            an.report(site, "MPS202", call=_call_name(site.key), flags=" | ".join(names))
+
+    def finish(self, an: Analysis) -> None:
+        methods = [k[len("mapiobj.") :] for k in SERVICE_ADMIN_FLAGS] + ["ResolveName"]
+        for site, method, tag in mapi_method_calls(an, methods):
+            key = "mapiobj." + method
+            if method == "ResolveName":
+                if tag != "addrbook":
+                    continue
+                names = _dialog_names(an.flags_arg(site, 1))
+            else:
+                flags = an.flags_arg(site, SERVICE_ADMIN_FLAGS[key])
+                names = [name for name, bit in SERVICE_UI_BITS if flags.has(bit)]
+            if names:
+                an.report(site, "MPS202", call=_call_name(key), flags=" | ".join(names))
 
 
 def _dialog_names(flags: Bits) -> List[str]:
@@ -132,32 +133,112 @@ class AlwaysUI(Rule):
     """MPS203: MAPI calls that always show UI."""
 
     codes = ("MPS203",)
-    calls = ALWAYS_UI_SIMPLE | frozenset(ALWAYS_UI_METHODS)
+    calls = ALWAYS_UI_SIMPLE
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        key = site.key
-        if key is None:
-            return
-        if key in ALWAYS_UI_SIMPLE:
-            if site.flavour not in MAPI_FLAVOURS:
-                return
-        elif site.receiver != ALWAYS_UI_METHODS[key]:
-            return
-        an.report(site, "MPS203", call=_call_name(key))
+        if site.flavour in MAPI_FLAVOURS and site.key is not None:
+            an.report(site, "MPS203", call=_call_name(site.key))
+
+    def finish(self, an: Analysis) -> None:
+        methods = [k[len("mapiobj.") :] for k in ALWAYS_UI_METHODS]
+        for site, method, tag in mapi_method_calls(an, methods):
+            key = "mapiobj." + method
+            if tag == ALWAYS_UI_METHODS[key]:
+                an.report(site, "MPS203", call=_call_name(key))
 
 
 class OpenWithoutNoDialog(Rule):
     """MPS204: OpenMsgStore without MDB_NO_DIALOG, OpenAddressBook without AB_NO_DIALOG."""
 
     codes = ("MPS204",)
-    calls = frozenset({OPEN_MSG_STORE, OPEN_ADDRESS_BOOK})
 
-    def check(self, site: CallSite, an: Analysis) -> None:
-        if site.key == OPEN_MSG_STORE:
-            if an.flags_arg(site, 3).lacks(MDB_NO_DIALOG):
-                an.report(site, "MPS204", call="OpenMsgStore", flag="MDB_NO_DIALOG")
-        elif an.flags_arg(site, 2).lacks(AB_NO_DIALOG):
-            an.report(site, "MPS204", call="OpenAddressBook", flag="AB_NO_DIALOG")
+    def finish(self, an: Analysis) -> None:
+        for site, method, _ in mapi_method_calls(an, ("OpenMsgStore", "OpenAddressBook")):
+            if method == "OpenMsgStore":
+                if an.flags_arg(site, 3).lacks(MDB_NO_DIALOG):
+                    an.report(site, "MPS204", call="OpenMsgStore", flag="MDB_NO_DIALOG")
+            elif an.flags_arg(site, 2).lacks(AB_NO_DIALOG):
+                an.report(site, "MPS204", call="OpenAddressBook", flag="AB_NO_DIALOG")
+
+
+# -- receivers: MAPI objects, including parameters every caller passes one for ---------------
+
+
+def mapi_method_calls(an: Analysis, methods: Sequence[str]) -> List[Tuple[CallSite, str, str]]:
+    """(site, method, receiver tag) for calls of ``methods`` on MAPI objects.
+
+    The analysis tags a method call when its receiver is traced to MAPI through
+    locals, ``self.x`` and helper return values.  A receiver that is a parameter
+    of the enclosing function is traced here through the function's same-module
+    callers: every caller must pass an object of the same known origin.
+    """
+    out: List[Tuple[CallSite, str, str]] = []
+    wanted = set(methods)
+    for method in methods:
+        for site in an.sites("mapiobj." + method):
+            if site.receiver is not None:
+                out.append((site, method, site.receiver))
+    for site in an.model.calls:
+        func = site.node.func
+        if site.key is not None or site.flavour == "local" or not isinstance(func, cst.Attribute):
+            continue
+        method = func.attr.value
+        if method not in wanted or not isinstance(func.value, cst.Name):
+            continue
+        tag = _parameter_origin(an, func.value.value, site.scope)
+        if tag is not None:
+            out.append((site, method, tag))
+    out.sort(key=lambda item: item[0].index)
+    return out
+
+
+def _parameter_origin(an: Analysis, name: str, scope: Scope) -> Optional[str]:
+    owner = an.resolver.binding_scope(name, scope)
+    if not isinstance(owner, FunctionScope) or owner.kind != "function":
+        return None
+    sources = owner.bindings.get(name, [])
+    if len(sources) != 1 or not isinstance(sources[0], OpaqueSource):
+        return None
+    param = next((p for p in owner.params if p.name == name), None)
+    if param is None or param.kind in ("star", "starstar") or param.name == owner.self_name:
+        return None
+    flow = an.flow
+    if owner.name in flow.escaping_names():
+        return None  # passed around as a value: not every caller is visible
+    index = owner.params.index(param)
+    tags: Set[str] = set()
+    for caller, bound in flow.calls_of(owner):
+        arg = _argument(caller.node, owner, index, param, bound)
+        if arg is _STAR:
+            return None
+        if arg is None:
+            continue  # the default (a MAPI object is never a default) or a failing call
+        assert isinstance(arg, cst.BaseExpression)
+        tag = an.origin(arg, caller.scope)
+        if tag is None:
+            return None
+        tags.add(tag)
+    return tags.pop() if len(tags) == 1 else None
+
+
+_STAR = object()
+
+
+def _argument(call: cst.Call, fn: FunctionScope, index: int, param: Param, bound: bool) -> object:
+    """The argument a call passes for ``param`` (None: omitted; _STAR: unknowable)."""
+    if any(a.star for a in call.args):
+        return _STAR
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == param.name:
+            return a.value
+    if param.kind not in ("posonly", "pos"):
+        return None
+    offset = 1 if (bound and fn.cls is not None and fn.self_name is not None) else 0
+    positional = [a for a in call.args if a.keyword is None]
+    pos = index - offset
+    if 0 <= pos < len(positional):
+        return positional[pos].value
+    return None
 
 
 # -- MPS205: non-MAPI user interface ------------------------------------------------------
