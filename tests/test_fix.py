@@ -431,3 +431,38 @@ def test_round_trip_over_fixtures(
 def test_fixable_codes_are_known() -> None:
     known: Set[str] = {"MPS101", "MPS102", "MPS103", "MPS201"}
     assert set(FIXABLE) == known
+
+
+def test_a_result_that_does_not_parse_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flake8_mapi_service import fix
+
+    def broken(self: fix.Builder, expr: object, scope: object) -> object:
+        return fix.cst.Name("lambda")  # "f(0, p, None, lambda)" does not parse
+
+    monkeypatch.setattr(fix.Builder, "_rewrite", broken)
+    path = CASES / "pywin32_module_constant.py"  # every edit there goes through _rewrite
+    data = path.read_bytes()
+    out = fix_bytes(data, str(path))
+    assert out.fixed == data
+    assert out.fixes == []
+    assert {code for _, _, code, _ in out.left} == {"MPS101", "MPS102", "MPS103"}
+    assert all("did not remove the finding" in reason for *_, reason in out.left)
+
+
+def test_a_fix_that_adds_a_finding_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flake8_mapi_service import fix
+
+    def wrong_family(self: fix.Builder, expr: object, scope: object) -> object:
+        # MAPI_BEST_ACCESS in logon flags is MPS108: the check must refuse it
+        return fix.cst.parse_expression(
+            "mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL | mapi.MAPI_BEST_ACCESS"
+        )
+
+    monkeypatch.setattr(fix.Builder, "_rewrite", wrong_family)
+    data = (CASES / "pywin32_inline.py").read_bytes()
+    out = fix_bytes(data, "svc.py")
+    assert "MAPI_BEST_ACCESS" not in out.fixed.decode()
+    # MAPIInitialize(None) and omitted flags do not go through _rewrite: kept
+    assert {line for line, _, _ in out.fixes} == {16, 22, 24}
+    assert {line for line, _, _, _ in out.left} == {18, 20, 26, 32, 34}
+    assert all("without adding another" in reason for *_, reason in out.left)
