@@ -205,9 +205,21 @@ def _parameter_origin(an: Analysis, name: str, scope: Scope) -> Optional[str]:
     flow = an.flow
     if owner.name in flow.escaping_names():
         return None  # passed around as a value: not every caller is visible
+    callers = flow.calls_of(owner)
+    if owner.cls is not None:
+        # ``obj.method(...)`` on an object the analysis cannot type may be a
+        # call of this method with any argument
+        seen = sum(1 for c, _ in callers if isinstance(c.node.func, cst.Attribute))
+        total = sum(
+            1
+            for c in an.model.calls
+            if isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value == owner.name
+        )
+        if total > seen:
+            return None
     index = owner.params.index(param)
     tags: Set[str] = set()
-    for caller, bound in flow.calls_of(owner):
+    for caller, bound in callers:
         arg = _argument(caller.node, owner, index, param, bound)
         if arg is _STAR:
             return None
