@@ -4,7 +4,8 @@ The repository's ``.pre-commit-config.yaml`` is README's snippet with its ``repo
 at this checkout and its ``rev`` at the checkout's HEAD commit, exactly as a user points at
 a published tag. pre-commit clones that commit, builds the hook's environment with pip (from
 PyPI), and runs it from git's pre-commit hook: a commit of a service with a MAPI mistake is
-refused with the finding, the corrected service is committed.
+refused with the finding, the corrected service is committed. README's second way (the
+plugin as an additional dependency of a flake8 hook) gets the same commit cycle.
 
 Nothing here is skipped: without git, pre-commit or network access to the package index the
 test fails.
@@ -122,9 +123,8 @@ def _head_of_this_checkout(env: Mapping[str, str]) -> str:
     return head
 
 
-def test_hook_refuses_a_service_mistake_and_commits_clean_code(tmp_path: Path) -> None:
-    env = _env(tmp_path)
-    head = _head_of_this_checkout(env)
+def _project(tmp_path: Path, env: Mapping[str, str], config: Dict[str, Any]) -> Path:
+    """A new git repository with ``config`` as its pre-commit config, hooks installed."""
     project = tmp_path / "project"
     project.mkdir()
     git = ["git", "-c", "init.defaultBranch=main"]
@@ -135,22 +135,23 @@ def test_hook_refuses_a_service_mistake_and_commits_clean_code(tmp_path: Path) -
         ("commit.gpgsign", "false"),
     ):
         assert _run(["git", "config", key, value], project, env).returncode == 0
-
-    config, _ = _readme_configs()
-    config["repos"][0]["repo"] = str(ROOT)
-    config["repos"][0]["rev"] = head
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     proc = _run([sys.executable, "-m", "pre_commit", "install"], project, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert _run(["git", "add", ".pre-commit-config.yaml"], project, env).returncode == 0
+    return project
 
+
+def _refuses_the_mistake_and_commits_the_fix(
+    project: Path, env: Mapping[str, str], hook_id: str
+) -> None:
     # a service with a MAPI mistake: the commit is refused, with the finding
     (project / "service.py").write_text(BAD_SERVICE, encoding="utf-8")
     assert _run(["git", "add", "service.py"], project, env).returncode == 0
     proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
-    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Failed$", output, flags=re.M), output
+    assert re.search(rf"^{re.escape(hook_id)}\.+Failed$", output, flags=re.M), output
     findings = re.findall(r"^(\S+\.py):(\d+):(\d+): (\w+) ", output, flags=re.M)
     assert findings == [("service.py", str(BAD_LINE), str(BAD_COL), BAD_CODE)], output
     assert _run(["git", "rev-parse", "-q", "--verify", "HEAD"], project, env).returncode != 0
@@ -161,6 +162,41 @@ def test_hook_refuses_a_service_mistake_and_commits_clean_code(tmp_path: Path) -
     proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
-    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Passed$", output, flags=re.M), output
+    assert re.search(rf"^{re.escape(hook_id)}\.+Passed$", output, flags=re.M), output
     log = _run(["git", "log", "--format=%s"], project, env)
     assert log.stdout.split("\n")[0] == "add the service"
+
+
+def test_hook_refuses_a_service_mistake_and_commits_clean_code(tmp_path: Path) -> None:
+    """README's first way: this repository's hook, at a commit of this checkout."""
+    env = _env(tmp_path)
+    config, _ = _readme_configs()
+    config["repos"][0]["repo"] = str(ROOT)
+    config["repos"][0]["rev"] = _head_of_this_checkout(env)
+    project = _project(tmp_path, env, config)
+    _refuses_the_mistake_and_commits_the_fix(project, env, HOOK_ID)
+
+
+def test_plugin_as_an_additional_dependency_of_a_flake8_hook(tmp_path: Path) -> None:
+    """README's second way. flake8's own hook repository cannot be fetched here (only
+    package registries are reachable), so the same hook is declared locally, as flake8's
+    `.pre-commit-hooks.yaml` declares it, with README's `additional_dependencies` pointing
+    at this work tree instead of the published package."""
+    import flake8
+
+    env = _env(tmp_path)
+    _, flake8s = _readme_configs()
+    (readme_repo,) = flake8s["repos"]
+    (readme_hook,) = readme_repo["hooks"]
+    hook = {
+        "id": readme_hook["id"],
+        "name": "flake8",
+        "entry": "flake8",
+        "language": "python",
+        "types": ["python"],
+        "require_serial": True,
+        "additional_dependencies": [f"flake8=={flake8.__version__}", str(ROOT)],
+    }
+    project = _project(tmp_path, env, {"repos": [{"repo": "local", "hooks": [hook]}]})
+    # flake8's hook reports every code it checks: the clean service is clean for all of them
+    _refuses_the_mistake_and_commits_the_fix(project, env, "flake8")
