@@ -84,6 +84,8 @@ CTYPES_FORMS = {
         "dll",
     ),
     "name-variable": ('import ctypes\nNAME = "mapi32.dll"\ndll = ctypes.WinDLL(NAME)', "dll"),
+    "star-windll": ("from ctypes import *\ndll = windll.mapi32", "dll"),
+    "star-WinDLL": ('from ctypes import *\ndll = WinDLL("olmapi32.dll")', "dll"),
 }
 
 
@@ -321,6 +323,8 @@ INIT_CASES = [
         set(),
     ),
     ("init = CONFIG.block()", "mapi32.MAPIInitialize(byref(init))", set()),
+    ("init = InitBlock(0, 0)", "mapi32.MAPIInitialize(ctypes.byref(init))", {"MPS101"}),
+    ("p = pointer(InitBlock(0, 0))", "mapi32.MAPIInitialize(p)", {"MPS101"}),
 ]
 
 

@@ -270,6 +270,30 @@ STAR_EXPORTS.update(
     {f"{pkg}.QtWidgets": _QT_WIDGETS for pkg in ("PyQt5", "PyQt6", "PySide2", "PySide6")}
 )
 
+#: ``from ctypes import *`` is common in ctypes code: the names the bindings follow.
+STAR_EXPORTS["ctypes"] = frozenset(
+    {
+        "windll",
+        "oledll",
+        "cdll",
+        "pydll",
+        "WinDLL",
+        "OleDLL",
+        "CDLL",
+        "PyDLL",
+        "byref",
+        "pointer",
+        "sizeof",
+        "addressof",
+        "Structure",
+        "LittleEndianStructure",
+        "BigEndianStructure",
+        "c_ulong",
+        "c_uint",
+        "c_uint32",
+    }
+)
+
 #: ctypes DLL names the analysis tracks, normalised (lower case, no ".dll").
 #: olmapi32 is Outlook's own MAPI implementation; it is the same API.
 DLL_ALIASES: Dict[str, str] = {
