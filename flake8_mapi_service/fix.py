@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import difflib
+import fnmatch
 import os
 import re
 import sys
@@ -70,6 +71,10 @@ INITIALIZE = "mapi.MAPIInitialize"
 LOGONS = ("mapi.MAPILogonEx", "mapi.MAPILogon")
 
 _MAX_DEPTH = 8
+#: flake8's inline suppression comment: noqa, bare or followed by ": CODE,CODE"
+_NOQA = re.compile(
+    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][A-Z0-9]*(?:[,\s]+[A-Z][A-Z0-9]*)*))?", re.IGNORECASE
+)
 _MAX_ROUNDS = 50
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _LOW_PRECEDENCE = (
@@ -1010,10 +1015,13 @@ def _keys(findings: Sequence[Finding]) -> Set[Tuple[int, str]]:
 
 
 class _File:
-    def __init__(self, path: str, data: bytes, settings: Settings) -> None:
+    def __init__(
+        self, path: str, data: bytes, settings: Settings, ignore: Tuple[str, ...] = ()
+    ) -> None:
         self.path = path
         self.data = data
         self.settings = settings
+        self.ignore = ignore
         self.compiles = True
 
     def parse(self, data: bytes) -> Optional[cst.Module]:
@@ -1064,12 +1072,18 @@ class _File:
             self.compiles = False
         an, findings = self.analyse(module)
         original_an = an
+        positions = Positions(
+            module, module.code.splitlines(keepends=True), None, len(an.model.calls)
+        )
+        calls = original_an.model.calls
+        silenced = self._silenced(module, positions, findings)
         reasons: Dict[Tuple[int, str], str] = {}
         fixed: Set[Tuple[int, str]] = set()
         bad: Set[int] = set()
         current = module
         for _ in range(_MAX_ROUNDS):
-            plans = [p for p in make_plans(an, findings) if p.site.index not in bad]
+            wanted = [f for f in findings if (f.site.index, f.code) not in silenced]
+            plans = [p for p in make_plans(an, wanted) if p.site.index not in bad]
             if not plans:
                 break
             builder = Builder(an)
@@ -1103,24 +1117,45 @@ class _File:
             for plan in plans:
                 fixed |= {(plan.site.index, code) for code in plan.codes}
         out.fixed = current.bytes
-        positions = Positions(
-            module,
-            module.code.splitlines(keepends=True),
-            None,
-            len(original_an.model.calls),
-        )
-        calls = original_an.model.calls
         for index, code in sorted(fixed):
             line, col = positions.of_call(calls[index].node, index)
             out.fixes.append((line, col + 1, code))
         for f in findings:
-            if f.code in FIXABLE and (f.site.index, f.code) not in fixed:
+            key = (f.site.index, f.code)
+            if f.code in FIXABLE and key not in fixed and key not in silenced:
                 index = f.site.index
                 line, col = positions.of_call(calls[index].node, index)
                 reason = reasons.get((index, f.code), "not a form fix can change safely")
                 out.left.append((line, col + 1, f.code, reason))
         out.fixes.sort()
         out.left.sort()
+        return out
+
+    def _silenced(
+        self, module: cst.Module, positions: Positions, findings: Sequence[Finding]
+    ) -> Set[Tuple[int, str]]:
+        """(site index, code) of the fixable findings the user silenced: ``# noqa``
+        (bare or naming the code) on a line of the call, or a code in ``ignore``."""
+        out: Set[Tuple[int, str]] = set()
+        lines = module.code.splitlines()
+        for f in findings:
+            if f.code not in FIXABLE:
+                continue
+            if f.code.startswith(self.ignore):
+                out.add((f.site.index, f.code))
+                continue
+            first, _ = positions.of_call(f.site.node, f.site.index)
+            span = module.code_for_node(f.site.node).count("\n")
+            for text in lines[first - 1 : first + span]:
+                m = _NOQA.search(text)
+                if m is None:
+                    continue
+                codes = m.group("codes")
+                if codes is None or f.code.startswith(
+                    tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c)
+                ):
+                    out.add((f.site.index, f.code))
+                    break
         return out
 
     def _attempt(
@@ -1136,9 +1171,15 @@ class _File:
         return self.verify(candidate, before, gone)
 
 
-def fix_bytes(data: bytes, path: str = "", settings: Optional[Settings] = None) -> Outcome:
-    """Fix one file's bytes; the result's ``fixed`` is the new content."""
-    worker = _File(path, data, settings or Settings())
+def fix_bytes(
+    data: bytes,
+    path: str = "",
+    settings: Optional[Settings] = None,
+    ignore: Sequence[str] = (),
+) -> Outcome:
+    """Fix one file's bytes; the result's ``fixed`` is the new content.  Findings
+    silenced by ``# noqa`` or whose code starts with one of ``ignore`` are left alone."""
+    worker = _File(path, data, settings or Settings(), tuple(c.strip().upper() for c in ignore))
     return _with_deep_stack(worker.run)
 
 
@@ -1179,7 +1220,7 @@ def _config_values(start: str) -> Dict[str, str]:
             except (configparser.Error, UnicodeError):
                 continue
             if parser.has_section("flake8"):
-                out: Dict[str, str] = {}
+                out: Dict[str, str] = {"": directory}
                 for key, value in parser.items("flake8"):
                     out[key.replace("_", "-")] = value
                 return out
@@ -1187,6 +1228,34 @@ def _config_values(start: str) -> Dict[str, str]:
         if parent == directory:
             return {}
         directory = parent
+
+
+def _codes(value: str) -> List[str]:
+    return [c for c in re.split(r"[,\s]+", value.strip()) if c]
+
+
+def ignored_codes(config: Dict[str, str], path: str) -> Tuple[str, ...]:
+    """The code prefixes the flake8 config ignores for ``path``: ``ignore``,
+    ``extend-ignore`` and the ``per-file-ignores`` entries whose pattern matches it."""
+    codes = _codes(config.get("ignore", "")) + _codes(config.get("extend-ignore", ""))
+    base = config.get("", os.getcwd())
+    absolute = os.path.abspath(path)
+    for line in config.get("per-file-ignores", "").splitlines():
+        patterns, sep, listed = line.partition(":")
+        if not sep:
+            continue
+        for pattern in _codes(patterns):
+            if "/" in pattern or os.sep in pattern:
+                full = os.path.normpath(os.path.join(base, pattern))
+                hit = fnmatch.fnmatch(absolute, full)
+            else:
+                hit = fnmatch.fnmatch(os.path.basename(path), pattern) or fnmatch.fnmatch(
+                    absolute, pattern
+                )
+            if hit:
+                codes += _codes(listed)
+                break
+    return tuple(codes)
 
 
 def _diff(path: str, old: str, new: str) -> str:
@@ -1234,7 +1303,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: cannot be read ({exc.strerror})", file=sys.stderr)
             continue
         try:
-            outcome = fix_bytes(data, path, settings)
+            outcome = fix_bytes(data, path, settings, ignored_codes(config, path))
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             print(f"{path}: not fixed: analysis failed ({type(exc).__name__})", file=sys.stderr)
             continue

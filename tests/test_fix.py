@@ -466,3 +466,58 @@ def test_a_fix_that_adds_a_finding_is_not_kept(monkeypatch: pytest.MonkeyPatch) 
     assert {line for line, _, _ in out.fixes} == {16, 22, 24}
     assert {line for line, _, _, _ in out.left} == {18, 20, 26, 32, 34}
     assert all("without adding another" in reason for *_, reason in out.left)
+
+
+NOQA = b"""import win32serviceutil
+from win32com.mapi import mapi
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        mapi.MAPIInitialize(None)  # noqa
+        mapi.MAPIInitialize(None)  # noqa: MPS102
+        a = mapi.MAPILogonEx(0, "p", None, 0)  # noqa: MPS102
+        b = mapi.MAPILogonEx(  # NOQA:MPS1
+            0, "p", None, 0
+        )
+        c = mapi.MAPILogonEx(
+            0, "p", None, 0
+        )  # noqa: E501,MPS103
+"""
+
+
+def test_noqa_is_respected() -> None:
+    out = fix_bytes(NOQA, "svc.py")
+    text = out.fixed.decode()
+    lines = text.splitlines()
+    assert lines[6] == "        mapi.MAPIInitialize(None)  # noqa"
+    assert "MAPI_NT_SERVICE" in lines[7]  # silenced for another code only
+    assert lines[8] == (
+        '        a = mapi.MAPILogonEx(0, "p", None, mapi.MAPI_NO_MAIL)  # noqa: MPS102'
+    )
+    assert lines[10] == '            0, "p", None, 0'
+    assert lines[13] == '            0, "p", None, mapi.MAPI_NT_SERVICE'
+    assert out.left == []
+    assert sorted((line, code) for line, _, code in out.fixes) == [
+        (8, "MPS101"),
+        (9, "MPS103"),
+        (13, "MPS102"),
+    ]
+
+
+def test_ignored_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = fix_bytes((CASES / "star_import.py").read_bytes(), "svc.py", ignore=["MPS102"])
+    assert [code for _, _, code in out.fixes] == ["MPS101", "MPS103"]
+    (tmp_path / "svc").mkdir()
+    a = copy_case(tmp_path, "star_import.py")
+    b = tmp_path / "svc" / "legacy.py"
+    shutil.copyfile(a, b)
+    (tmp_path / "tox.ini").write_text(
+        "[flake8]\nextend-ignore = E501,MPS103\nper-file-ignores =\n    svc/*.py: MPS1\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["fix", "star_import.py", "svc/legacy.py"]) == 1
+    assert b.read_bytes() == (CASES / "star_import.py").read_bytes()
+    fixed = a.read_text()
+    assert "MAPIInitialize((MAPI_INIT_VERSION, MAPI_NT_SERVICE))" in fixed
+    assert "MAPI_EXTENDED | MAPI_NT_SERVICE)" in fixed and "MAPI_NO_MAIL" not in fixed
