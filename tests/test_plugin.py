@@ -203,3 +203,29 @@ def test_always_mode_analyses_even_without_the_words() -> None:
     proc = _modules_after("import os\n", settings="Settings(service_mode='always')")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["0", "True"]
+
+
+def test_positions_are_the_start_of_the_call(tmp_path: Path) -> None:
+    source = (
+        "from win32com.mapi import mapi\n"
+        'x = "é"; mapi.MAPIInitialize(None)\n'
+        'y = f"{mapi.MAPIInitialize(None)}"\n'
+        "if True:\n"
+        "\tmapi.MAPIInitialize(None)\n"
+        "z = [1,\n"
+        '     2] + [mapi.MAPILogonEx(0, "", None,\n'
+        "                            0)]\n"
+        "w = \\\n"
+        "    mapi.MAPIInitialize(None)\n"
+    )
+    (tmp_path / "pos.py").write_text(source, encoding="utf-8")
+    proc = run_flake8(["--select=MPS101,MPS102", "--mapi-service=always", "pos.py"], cwd=tmp_path)
+    got = [(line, col, code) for _, line, col, code, _ in findings(proc.stdout)]
+    # flake8 prints 1-based columns, counted in characters
+    assert got == [
+        (2, 10, "MPS101"),
+        (3, 8, "MPS101"),
+        (5, 2, "MPS101"),
+        (7, 12, "MPS102"),
+        (10, 5, "MPS101"),
+    ]
