@@ -71,6 +71,8 @@ INITIALIZE = "mapi.MAPIInitialize"
 LOGONS = ("mapi.MAPILogonEx", "mapi.MAPILogon")
 
 _MAX_DEPTH = 8
+#: calls the flag evaluation sees through: ``c_ulong(FLAGS)`` is FLAGS
+_NUMBER_CALLS = frozenset({"ctypes.c_ulong", "ctypes.c_uint", "ctypes.c_uint32", "builtins.int"})
 #: flake8's inline suppression comment: noqa, bare or followed by ": CODE,CODE"
 _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][A-Z0-9]*(?:[,\s]+[A-Z][A-Z0-9]*)*))?", re.IGNORECASE
@@ -661,7 +663,25 @@ class Builder:
                 outer = fn.parent if fn.parent is not None else self.an.model.scope
                 self._flags(value, outer, {value}, depth + 1)
                 return
+            if self._may_be_ctypes_number(expr.value, scope):
+                raise CannotFix("the flags may be a ctypes number, which has no | operator")
+        if isinstance(expr, cst.Call):
+            if self.resolver.ref(expr.func, scope) in _NUMBER_CALLS and len(expr.args) == 1:
+                inner = expr.args[0].value
+                self._flags(inner, scope, {inner}, depth + 1)  # c_ulong(FLAGS): change FLAGS
+                return
+            raise CannotFix("the flags are the result of a call")
         self._set(expr, self._rewrite(expr, scope))
+
+    def _may_be_ctypes_number(self, name: str, scope: Scope) -> bool:
+        """A name some assignment binds to ``c_ulong(...)`` (or another call)."""
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is None:
+            return False
+        for source in owner.bindings.get(name, []):
+            if isinstance(source, AssignSource) and isinstance(source.value, cst.Call):
+                return True
+        return False
 
     def _rewrite(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
         plan = self._current
