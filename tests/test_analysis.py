@@ -90,7 +90,7 @@ CTYPES_FORMS = {
 
 
 @pytest.mark.parametrize("form", sorted(CTYPES_FORMS))
-@pytest.mark.parametrize("how", ["attribute", "alias", "subscript"])
+@pytest.mark.parametrize("how", ["attribute", "alias", "subscript", "getattr"])
 def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
     setup, dll = CTYPES_FORMS[form]
     if how == "attribute":
@@ -98,8 +98,10 @@ def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
     elif how == "alias":
         setup += f"\nlogon = {dll}.MAPILogonEx"
         call = "logon(0, None, None, 0, None)"
-    else:
+    elif how == "subscript":
         call = f'{dll}["MAPILogonEx"](0, None, None, 0, None)'
+    else:
+        call = f'getattr({dll}, "MAPILogonEx")(0, None, None, 0, None)'
     source = f"{setup}\n\n\ndef run():\n    {call}\n"
     line = source.count("\n")
     assert found(source) == {(line, "MPS102"), (line, "MPS103")}, source

@@ -226,6 +226,12 @@ class Resolver:
                 text = self.string_value(first.value, scope)
                 if text:
                     return "dll:" + normalize_dll(text)
+        if func == "builtins.getattr" and len(node.args) == 2:
+            # getattr(mapi32, "MAPISendMailW"): a DLL function looked up by name
+            base = self.ref(node.args[0].value, scope, depth + 1)
+            name = string_literal(node.args[1].value)
+            if base is not None and base.startswith("dll:") and "." not in base and name:
+                return f"{base}.{name}"
         return None
 
     def string_value(self, node: cst.BaseExpression, scope: Scope) -> Optional[str]:
