@@ -222,3 +222,10 @@ def test_jobs_2_equals_jobs_1() -> None:
     assert one.returncode == two.returncode == 1, (one.stderr, two.stderr)
     assert sorted(one.stdout.splitlines()) == sorted(two.stdout.splitlines())
     assert len(one.stdout.splitlines()) > 20
+
+
+def test_select_mps_turns_mps109_on_and_ignore_turns_it_off(tmp_path: Path) -> None:
+    # as README says: an explicit --select beats flake8's default ignore
+    _write(tmp_path, "svc.py", UNKNOWN_FLAGS)
+    assert (8, "MPS109") in _run(tmp_path, "--select=MPS", "svc.py")
+    assert _run(tmp_path, "--select=MPS", "--ignore=MPS109", "svc.py") == {(7, "MPS106")}
