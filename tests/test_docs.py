@@ -11,11 +11,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, findings, run_flake8
 
 from flake8_mapi_service.catalogue import RULES, SECTIONS, explain
 from flake8_mapi_service.catalogue.rule import DOCS_URL, LEVELS, Rule
@@ -145,3 +145,52 @@ def test_ruff_external_keeps_mps_noqa_comments(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
     proc = _ruff(check, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- README's noqa / per-file-ignores / select advice, with the real flake8 -----------------
+
+UNKNOWN_FLAGS = (
+    "from win32com.mapi import mapi\n\n\n"
+    "def logon(flags):\n"
+    '    return mapi.MAPILogonEx(0, "", None, flags)\n'
+)
+
+
+def _codes(args: List[str], cwd: Path) -> List[Tuple[str, int, str]]:
+    proc = run_flake8(args, cwd=cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    return [(Path(p).as_posix(), line, code) for p, line, _, code, _ in findings(proc.stdout)]
+
+
+def test_select_mps_turns_on_the_opt_in_code_as_readme_says(tmp_path: Path) -> None:
+    (tmp_path / "logon.py").write_text(UNKNOWN_FLAGS, encoding="utf-8")
+    assert _codes(["--select=MPS", "logon.py"], tmp_path) == [("logon.py", 5, "MPS109")]
+    assert _codes(["--select=MPS", "--ignore=MPS109", "logon.py"], tmp_path) == []
+    # --extend-ignore on the command line would replace the config's; --ignore does not
+    (tmp_path / "setup.cfg").write_text("[flake8]\nextend-ignore = MPS109\n", encoding="utf-8")
+    assert _codes(["--select=MPS", "--extend-ignore=MPS999", "logon.py"], tmp_path) != []
+    assert _codes(["--select=MPS", "--ignore=MPS999", "logon.py"], tmp_path) == []
+    assert _codes(["logon.py"], tmp_path) == []
+
+
+def test_readme_noqa_and_per_file_ignores(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### noqa and per-file-ignores\n", 1)[1].split("\n### ", 1)[0]
+    (noqa_line,) = re.findall(r"```python\n(.*?)\n```", section, flags=re.S)
+    (ini,) = re.findall(r"```ini\n(.*?)```", section, flags=re.S)
+    source = "from win32com.mapi import mapi\n\n{}\nmapi.MAPIInitialize(None)\n"
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tests").mkdir()
+    for path in ("service.py", "tools/admin.py", "tests/test_service.py"):
+        (tmp_path / path).write_text(source.format(noqa_line), encoding="utf-8")
+    args = ["--mapi-service=always", "--select=MPS", "--ignore=MPS109", "."]
+    files = ("service.py", "tests/test_service.py", "tools/admin.py")
+    # the noqa comment silences its code on its own line only
+    got = [c for c in _codes(args, tmp_path) if c[2] == "MPS101"]
+    assert sorted(got) == [(p, 4, "MPS101") for p in files]
+    assert [c for c in _codes(args, tmp_path) if c[1] == 3 and c[2] == "MPS101"] == []
+    # README's per-file-ignores silence the tools (MPS1xx) and the tests (every MPS code)
+    (tmp_path / "setup.cfg").write_text(ini, encoding="utf-8")
+    got = _codes(args, tmp_path)
+    assert {p for p, _, _ in got} == {"service.py"}
+    assert ("service.py", 4, "MPS101") in got

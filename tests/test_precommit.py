@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping
 
 import yaml
-from conftest import ROOT
+from conftest import ROOT, findings, run_flake8
 from samples import BAD_CODE, BAD_COL, BAD_LINE, BAD_SERVICE, CLEAN_SERVICE
 
-from flake8_mapi_service.catalogue import RULES
+from flake8_mapi_service.catalogue import DEFAULT_IGNORED
 
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
 HOOK_ID = "flake8-mapi-service"
@@ -45,11 +46,6 @@ def _readme_configs() -> List[Dict[str, Any]]:
     return [yaml.safe_load(b) for b in blocks]
 
 
-def _selects(entry: str, code: str) -> bool:
-    (select,) = [a for a in entry.split() if a.startswith("--select=")]
-    return any(code.startswith(p) for p in select.split("=", 1)[1].split(","))
-
-
 # -- the manifest -------------------------------------------------------------------------
 
 
@@ -63,22 +59,59 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_hook_runs_flake8_for_the_default_mps_codes_only() -> None:
+def _entry() -> List[str]:
     (hook,) = [h for h in _hooks() if h["id"] == HOOK_ID]
     assert hook["language"] == "python"
     assert hook["types"] == ["python"]
-    entry = hook["entry"]
-    assert entry.split()[0] == "flake8"
-    # every code of the catalogue that is on by default, and any future MPS code ...
-    for rule in RULES:
-        assert _selects(entry, rule.code) == rule.default_enabled, rule.code
-    for number in range(1000):
-        code = f"MPS{number:03d}"
-        if code not in {r.code for r in RULES}:
-            assert _selects(entry, code), code
-    # ... and nothing else: the user's own flake8 hook reports the other codes
-    for other in ("E501", "F401", "W291", "C901", "B006", "MP1", "M"):
-        assert not _selects(entry, other), other
+    return shlex.split(hook["entry"])
+
+
+def test_hook_selects_mps_and_leaves_the_opt_in_codes_off() -> None:
+    # `--select=MPS`, the shortest select, so that any MPS prefix in the user's
+    # per-file-ignores wins; `--ignore` (not --extend-ignore, which would replace the user's)
+    # for the off-by-default codes of the catalogue
+    assert _entry() == ["flake8", "--select=MPS", "--ignore=" + ",".join(DEFAULT_IGNORED)]
+
+
+UNKNOWN_FLAGS = (
+    "from win32com.mapi import mapi\n\n\n"
+    "def logon(flags):\n"
+    '    return mapi.MAPILogonEx(0, "", None, flags)\n'
+)
+
+
+def test_hook_entry_keeps_the_users_configuration(tmp_path: Path) -> None:
+    """The entry's flake8 command, run for real: the user's config stays in force."""
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tests").mkdir()
+    for path in ("service.py", "tools/admin.py", "tests/test_service.py", "legacy.py"):
+        (tmp_path / path).write_text(BAD_SERVICE, encoding="utf-8")
+    (tmp_path / "logon.py").write_text(UNKNOWN_FLAGS, encoding="utf-8")
+    unused_import = BAD_SERVICE.replace(
+        "import servicemanager\n", "import servicemanager\nimport os\n"
+    )
+    (tmp_path / "service2.py").write_text(unused_import, encoding="utf-8")
+    (tmp_path / "setup.cfg").write_text(
+        "[flake8]\n"
+        "extend-ignore = MPS999\n"
+        "per-file-ignores =\n"
+        "    tools/*.py: MPS1\n"
+        "    tests/*: MPS\n"
+        "    legacy.py: MPS101\n",
+        encoding="utf-8",
+    )
+    flake8, *args = _entry()
+    assert flake8 == "flake8"
+    proc = run_flake8([*args, "."], cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    got = sorted((Path(p).as_posix(), line, code) for p, line, _, code, _ in findings(proc.stdout))
+    # per-file-ignores with short prefixes hold, MPS109 (logon.py) stays off, and no other
+    # tool's codes are reported (service2.py has an unused import)
+    assert got == [("service.py", BAD_LINE, BAD_CODE), ("service2.py", BAD_LINE + 1, BAD_CODE)]
+    # the user's extend-ignore is kept
+    (tmp_path / "setup.cfg").write_text("[flake8]\nextend-ignore = MPS101\n", encoding="utf-8")
+    proc = run_flake8([*args, "."], cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
 
 
 def test_readme_shows_both_ways() -> None:
