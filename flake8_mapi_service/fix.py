@@ -33,7 +33,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -350,6 +350,8 @@ class Builder:
         self.module = an.model.module
         self.replace: Dict[cst.CSTNode, _Edit] = {}
         self.new_constants: Dict[str, None] = {}
+        #: pre-order call index -> number of new calls placed right after it
+        self.inserted: Dict[int, int] = {}
         self._assigns: Dict[int, _Assigns] = {}
         self._uses: Dict[Tuple[int, str], List[cst.Name]] = {}
         self._allowed: Dict[object, Set[cst.CSTNode]] = {}
@@ -364,13 +366,13 @@ class Builder:
                 self._allowed.setdefault(plan.signature, set()).add(node)
         skipped: Dict[int, str] = {}
         for plan in plans:
-            saved = (dict(self.replace), dict(self.new_constants))
+            saved = (dict(self.replace), dict(self.new_constants), dict(self.inserted))
             try:
                 self._plan = plan
                 self._site(plan)
                 self._check_nesting()
             except CannotFix as exc:
-                self.replace, self.new_constants = saved
+                self.replace, self.new_constants, self.inserted = saved
                 skipped[plan.site.index] = str(exc)
         return skipped
 
@@ -431,6 +433,10 @@ class Builder:
             (isinstance(expr, cst.Name) and expr.value == "None") or _is_zero(expr)
         ):
             self._set(expr, self._new_struct(scope))
+            site = plan.site
+            # byref(...) and the structure are two new calls inside this one: the calls
+            # after them move two places in pre-order
+            self.inserted[site.index + _count_calls(site.node.func)] = 2
             return
         if isinstance(expr, cst.Name) and expr.value == "None":
             tup = cst.Tuple(
@@ -952,6 +958,31 @@ class Builder:
                 raise CannotFix("another fix changes an overlapping expression")
 
 
+class _CallCounter(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.count += 1
+
+
+def _count_calls(node: cst.CSTNode) -> int:
+    counter = _CallCounter()
+    node.visit(counter)
+    return counter.count
+
+
+def _shifter(inserted: Dict[int, int]) -> Callable[[int], int]:
+    """Old pre-order call index -> index after calls were inserted."""
+    marks = sorted(inserted.items())
+
+    def shift(index: int) -> int:
+        return index + sum(n for at, n in marks if index > at)
+
+    return shift
+
+
 def _contains_other(node: cst.CSTNode, nodes: Set[cst.CSTNode]) -> bool:
     others = nodes - {node}
     for child in node.children:
@@ -1097,23 +1128,25 @@ class _File:
         )
         calls = original_an.model.calls
         silenced = self._silenced(module, positions, findings)
+        # bookkeeping is by the call's pre-order index in the original module; ``orig``
+        # maps the current module's indices back to it
+        orig: Dict[int, int] = {i: i for i in range(len(calls))}
         reasons: Dict[Tuple[int, str], str] = {}
         fixed: Set[Tuple[int, str]] = set()
         bad: Set[int] = set()
         current = module
         for _ in range(_MAX_ROUNDS):
-            wanted = [f for f in findings if (f.site.index, f.code) not in silenced]
-            plans = [p for p in make_plans(an, wanted) if p.site.index not in bad]
+            wanted = [f for f in findings if (orig[f.site.index], f.code) not in silenced]
+            plans = [p for p in make_plans(an, wanted) if orig[p.site.index] not in bad]
             if not plans:
                 break
-            builder = Builder(an)
-            skipped = builder.add(plans)
+            skipped = Builder(an).add(plans)
             for index, reason in skipped.items():
-                bad.add(index)
+                bad.add(orig[index])
                 for p in plans:
                     if p.site.index == index:
                         for code in p.codes:
-                            reasons[(index, code)] = reason
+                            reasons[(orig[index], code)] = reason
             plans = [p for p in plans if p.site.index not in skipped]
             if not plans:
                 break
@@ -1126,26 +1159,27 @@ class _File:
                     if accepted is not None:
                         plans = [plan]
                         break
-                    bad.add(plan.site.index)
+                    bad.add(orig[plan.site.index])
                     for code in plan.codes:
-                        reasons[(plan.site.index, code)] = (
+                        reasons[(orig[plan.site.index], code)] = (
                             "the fix did not remove the finding without adding another"
                         )
             if accepted is None:
                 break
-            current, an, findings = accepted
             for plan in plans:
-                fixed |= {(plan.site.index, code) for code in plan.codes}
+                fixed |= {(orig[plan.site.index], code) for code in plan.codes}
+            current, an, findings, shift = accepted
+            orig = {shift(i): o for i, o in orig.items()}
         out.fixed = current.bytes
         for index, code in sorted(fixed):
             line, col = positions.of_call(calls[index].node, index)
             out.fixes.append((line, col + 1, code))
         for f in findings:
-            key = (f.site.index, f.code)
+            index = orig[f.site.index]
+            key = (index, f.code)
             if f.code in FIXABLE and key not in fixed and key not in silenced:
-                index = f.site.index
                 line, col = positions.of_call(calls[index].node, index)
-                reason = reasons.get((index, f.code), "not a form fix can change safely")
+                reason = reasons.get(key, "not a form fix can change safely")
                 out.left.append((line, col + 1, f.code, reason))
         out.fixes.sort()
         out.left.sort()
@@ -1180,15 +1214,19 @@ class _File:
 
     def _attempt(
         self, an: Analysis, plans: Sequence[Plan], before: Set[Tuple[int, str]]
-    ) -> Optional[Tuple[cst.Module, Analysis, List[Finding]]]:
+    ) -> Optional[Tuple[cst.Module, Analysis, List[Finding], Callable[[int], int]]]:
         builder = Builder(an)
         if builder.add(plans):
             return None
         candidate = builder.result()
         if candidate is None:
             return None
-        gone = {(p.site.index, code) for p in plans for code in p.codes}
-        return self.verify(candidate, before, gone)
+        shift = _shifter(builder.inserted)
+        gone = {(shift(p.site.index), code) for p in plans for code in p.codes}
+        checked = self.verify(candidate, {(shift(i), c) for i, c in before}, gone)
+        if checked is None:
+            return None
+        return checked[0], checked[1], checked[2], shift
 
 
 def fix_bytes(
