@@ -280,8 +280,9 @@ RULES: List[Rule] = [
             "`--mapi-extra-ui-calls=QUALNAME,...` adds your own calls that show UI: a "
             "name is matched against the call's qualified name as resolved through "
             "imports (`mycompany.ui.alert` for `from mycompany.ui import alert; alert()`), "
-            "or against the qualified name of a function or method of the same module "
-            "(`alert`, `Notifier.alert`)."
+            "or against the qualified name of a function or method of the same module, "
+            "bare or behind the file's module name (`alert`, `Notifier.alert`, "
+            "`notify.Notifier.alert` in `notify.py`)."
         ),
         limits=(
             "A `MessageBox` whose style cannot be evaluated is not reported. The rule does "

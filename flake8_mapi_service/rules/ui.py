@@ -10,6 +10,7 @@ service code.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
@@ -397,9 +398,14 @@ class NonMapiUI(Rule):
                 for site in an.sites(key):
                     an.report(site, "MPS205", call=_display(key))
         if extra:
+            # a function or method of this module: by its qualified name, bare or
+            # behind the module's name (``alerts.popup`` in alerts.py)
+            stem = os.path.splitext(os.path.basename(an.filename or ""))[0]
             for site in an.model.calls:
                 target = site.target
-                if site.flavour == "local" and target is not None and target.qualname in extra:
+                if site.flavour != "local" or target is None:
+                    continue
+                if target.qualname in extra or f"{stem}.{target.qualname}" in extra:
                     an.report(site, "MPS205", call=target.qualname)
         _subclass_instances(an)
 
