@@ -31,7 +31,9 @@ import difflib
 import fnmatch
 import os
 import re
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
@@ -1387,8 +1389,10 @@ def run(args: argparse.Namespace) -> int:
                     )
                 )
             else:
-                with open(path, "wb") as handle:
-                    handle.write(outcome.fixed)
+                try:
+                    write_atomically(path, outcome.fixed)
+                except OSError as exc:
+                    print(f"{path}: cannot be written ({exc.strerror})", file=sys.stderr)
     if fixed_count or left_count:
         verb = "would fix" if args.diff else "fixed"
         summary = f"{verb} {fixed_count} finding(s) in {changed_files} file(s)"
@@ -1396,6 +1400,25 @@ def run(args: argparse.Namespace) -> int:
             summary += f"; {left_count} left to fix by hand"
         print(summary, file=sys.stderr)
     return 1 if (fixed_count or left_count or changed_files) else 0
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace the file's content in one step (a crash leaves the old or the new file,
+    never half of one), keeping its mode; a symbolic link keeps pointing at its target."""
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target) or "."
+    fd, temporary = tempfile.mkstemp(prefix=".mapi-fix-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        shutil.copymode(target, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def _encoding(data: bytes) -> str:

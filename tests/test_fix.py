@@ -543,3 +543,15 @@ def test_ignored_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fixed = a.read_text()
     assert "MAPIInitialize((MAPI_INIT_VERSION, MAPI_NT_SERVICE))" in fixed
     assert "MAPI_EXTENDED | MAPI_NT_SERVICE)" in fixed and "MAPI_NO_MAIL" not in fixed
+
+
+def test_write_keeps_mode_and_symlinks(tmp_path: Path) -> None:
+    real = copy_case(tmp_path, "star_import.py")
+    real.chmod(0o754)
+    link = tmp_path / "link.py"
+    link.symlink_to(real.name)
+    assert cli.main(["fix", str(link)]) == 1
+    assert link.is_symlink()
+    assert real.read_bytes() == (CASES / "star_import.fixed.py").read_bytes()
+    assert real.stat().st_mode & 0o777 == 0o754
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "star_import.py"]
