@@ -203,10 +203,12 @@ def _parameter_origin(an: Analysis, name: str, scope: Scope) -> Optional[str]:
     param = next((p for p in owner.params if p.name == name), None)
     if param is None or param.kind in ("star", "starstar") or param.name == owner.self_name:
         return None
+    if owner.decorators:
+        return None  # a decorator may change what callers pass
     flow = an.flow
-    if owner.name in flow.escaping_names():
-        return None  # passed around as a value: not every caller is visible
     callers = flow.calls_of(owner)
+    if not callers or owner.name in flow.escaping_names():
+        return None  # no caller, or passed around as a value: not every caller is visible
     if owner.cls is not None:
         # ``obj.method(...)`` on an object the analysis cannot type may be a
         # call of this method with any argument
