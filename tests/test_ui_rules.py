@@ -118,3 +118,46 @@ def test_outlook_progid_variants(tmp_path: Path) -> None:
         (17, "MPS302"),
         (18, "MPS302"),
     }
+
+
+UI_CALLS = [
+    ("import win32ui", "win32ui.CreateColorDialog(0)"),
+    ("import win32ui", "win32ui.CreatePropertySheet('Settings')"),
+    ("import win32gui", "win32gui.CreateDialogIndirect(None, [], None, None)"),
+    ("import win32gui", "win32gui.DialogBoxIndirectParam(None, [], None, None, 0)"),
+    ("from pywin.mfc import dialog", "dialog.GetSimpleInput('Name?')"),
+    ("import ctypes", "ctypes.windll.user32.MessageBoxA(None, b'a', b'b', 0)"),
+    ("import ctypes", "ctypes.WinDLL('user32.dll').DialogBoxParamW(None, 1, None, None, 0)"),
+    ("import tkinter.colorchooser", "tkinter.colorchooser.askcolor()"),
+    ("import wx", "wx.PySimpleApp()"),
+    ("import builtins", "builtins.input()"),
+    ("from getpass import getpass", "getpass()"),
+] + [
+    (f"from {pkg} import QtWidgets as {pkg}_widgets", f"{pkg}_widgets.{call}")
+    for pkg in ("PyQt5", "PyQt6", "PySide2", "PySide6")
+    for call in ("QApplication([])", "QDialog()", "QMessageBox.about(None, 'a', 'b')")
+]
+
+
+def test_every_ui_binding_is_reported(tmp_path: Path) -> None:
+    lines = [imp for imp, _ in UI_CALLS] + [call for _, call in UI_CALLS]
+    body = "\n".join(lines) + "\n"
+    got = codes(lint(tmp_path, body, "--mapi-service=always"))
+    first = len(UI_CALLS) + 1
+    want = {(first + i, "MPS205") for i in range(len(UI_CALLS))}
+    assert got == want, sorted(got ^ want)
+
+
+def test_not_ui(tmp_path: Path) -> None:
+    body = (
+        "import ctypes, win32api, win32gui, win32con\n"
+        "from PyQt5 import QtWidgets, QtCore\n"
+        "win32gui.CreateWindow('cls', 'hidden', 0, 0, 0, 0, 0, 0, 0, None, None)\n"
+        "win32api.MessageBeep(win32con.MB_OK)\n"
+        "QtCore.QCoreApplication([])\n"
+        "QtWidgets.QApplication.instance()\n"
+        "QtWidgets.QMessageBox.StandardButton(1)\n"
+        "ctypes.windll.user32.MessageBoxW(None, 'a', 'b', 0x200000 | 0x40)\n"
+        "ctypes.windll.user32.MessageBoxExW(None, 'a', 'b', 0x200000, 0x0409)\n"
+    )
+    assert not codes(lint(tmp_path, body, "--mapi-service=always"))
