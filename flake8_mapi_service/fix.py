@@ -711,11 +711,22 @@ class Builder:
         if spine:
             terms[0] = (None, node)
         if plan.remove:
-            kept = [(op, t) for op, t in terms if _const_name(t) not in plan.remove]
-            found = {_const_name(t) for _, t in terms} & plan.remove
-            if found != plan.remove:
-                missing = ", ".join(sorted(plan.remove - found))
-                raise CannotFix(f"{missing} is not written as a constant in these flags")
+            bits = {UI_NAMES[name]: name for name in plan.remove}
+
+            def ui_term(term: cst.BaseExpression) -> Optional[str]:
+                name = _const_name(term)
+                if name in plan.remove:
+                    return name
+                if isinstance(term, cst.Integer):
+                    try:
+                        return bits.get(int(term.value.replace("_", ""), 0))
+                    except ValueError:
+                        return None
+                return None
+
+            found = {ui_term(t) for _, t in terms}
+            kept = [(op, t) for op, t in terms if ui_term(t) is None]
+            missing = sorted(plan.remove - found, key=list(UI_NAMES).index)
             if not kept:
                 zero = cst.Integer("0")
                 only = terms[0][1] if len(terms) == 1 else expr
@@ -723,6 +734,23 @@ class Builder:
             elif kept[0][0] is not None:
                 kept[0] = (None, kept[0][1])
             terms = kept
+            if missing:
+                # the bit comes from something else (a variable, a number): mask it out here
+                base = self._build(terms, expr, outer_lpar, outer_rpar)
+                outer_lpar, outer_rpar = [], []
+                if base.lpar == [] and isinstance(base, (cst.BinaryOperation,) + _LOW_PRECEDENCE):
+                    base = base.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                mask: cst.BaseExpression = _join([self._ref(name, scope) for name in missing])
+                if len(missing) > 1:
+                    mask = mask.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                masked: cst.BaseExpression = cst.BinaryOperation(
+                    left=base,
+                    operator=cst.BitAnd(whitespace_before=_space(), whitespace_after=_space()),
+                    right=cst.UnaryOperation(operator=cst.BitInvert(), expression=mask),
+                )
+                if plan.add:
+                    masked = masked.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                terms = [(None, masked)]
         if plan.add:
             first = terms[0][1]
             additions = [self._ref(name, scope) for name in plan.add]
@@ -759,6 +787,15 @@ class Builder:
                 else:
                     op = _bitor()
                 terms.append((op, term))
+        return self._build(terms, expr, outer_lpar, outer_rpar)
+
+    @staticmethod
+    def _build(
+        terms: Sequence[Tuple[Optional[cst.BitOr], cst.BaseExpression]],
+        expr: cst.BaseExpression,
+        outer_lpar: Sequence[cst.LeftParen],
+        outer_rpar: Sequence[cst.RightParen],
+    ) -> cst.BaseExpression:
         out: cst.BaseExpression = terms[0][1]
         for maybe_op, term in terms[1:]:
             out = cst.BinaryOperation(left=out, operator=maybe_op or _bitor(), right=term)

@@ -181,24 +181,6 @@ def test_unfixable_finding_is_listed_and_untouched() -> None:
     assert all("ctypes" in reason for _, _, _, reason in out.left)
 
 
-NUMERIC_UI = b"""import win32serviceutil
-from win32com.mapi import mapi
-
-
-class Svc(win32serviceutil.ServiceFramework):
-    def SvcDoRun(self):
-        session = mapi.MAPILogonEx(0, "p", None, 0x10000 | 0x8000 | 0x1)
-"""
-
-
-def test_ui_bit_written_as_a_number_is_listed() -> None:
-    if "MPS201" not in IMPLEMENTED:
-        pytest.skip("no rule reports MPS201 yet")
-    out = fix_bytes(NUMERIC_UI, "svc.py")
-    assert out.fixed == NUMERIC_UI
-    assert [(line, code) for line, _, code, _ in out.left] == [(7, "MPS201")]
-
-
 SHADOWED = b"""import win32serviceutil
 from win32com.mapi.mapi import MAPILogonEx
 

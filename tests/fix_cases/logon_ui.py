@@ -39,3 +39,14 @@ class WatchService(win32serviceutil.ServiceFramework):
             logon("Other").Logoff(0, 0, 0)
         finally:
             mapi.MAPIUninitialize()
+
+
+def logon_built_up(profile):
+    # the UI bit is added by a separate statement: it is masked out at the call
+    flags = mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+    flags |= mapi.MAPI_PASSWORD_UI
+    return mapi.MAPILogonEx(0, profile, None, flags)
+
+
+def logon_numbers(profile):
+    return mapi.MAPILogonEx(0, profile, None, 0x10000 | 0x8000 | 0x1)
