@@ -56,11 +56,17 @@ VALUES: Dict[str, int] = {
     "MAPI_INIT_VERSION": 0,
     "MAPI_NT_SERVICE": 0x10000,
     "MAPI_NO_MAIL": 0x8000,
+    "MAPI_LOGON_UI": 0x1,
+    "MAPI_SERVICE_UI_ALWAYS": 0x2000,
+    "MAPI_PASSWORD_UI": 0x20000,
 }
 LITERALS: Dict[str, str] = {
     "MAPI_INIT_VERSION": "0",
     "MAPI_NT_SERVICE": "0x00010000",
     "MAPI_NO_MAIL": "0x00008000",
+    "MAPI_LOGON_UI": "0x00000001",
+    "MAPI_SERVICE_UI_ALWAYS": "0x00002000",
+    "MAPI_PASSWORD_UI": "0x00020000",
 }
 #: the logon UI constants MPS201 removes
 UI_NAMES: Dict[str, int] = {

@@ -537,3 +537,85 @@ def test_write_keeps_mode_and_symlinks(tmp_path: Path) -> None:
     assert real.read_bytes() == (CASES / "star_import.fixed.py").read_bytes()
     assert real.stat().st_mode & 0o777 == 0o754
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "star_import.py"]
+
+
+# -- generated flag expressions ------------------------------------------------------------------
+
+TEMPLATE = """import win32serviceutil
+from win32com.mapi import mapi
+from win32com.mapi.mapi import MAPI_PASSWORD_UI
+
+FLAGS = {module_flags}
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self, debug=False):
+        mapi.MAPIInitialize({init})
+        flags = {local_flags}
+        session = mapi.MAPILogonEx(0, "p", None, {call_flags})
+        session.Logoff(0, 0, 0)
+        mapi.MAPIUninitialize()
+"""
+
+
+def _flag_expressions() -> object:
+    from hypothesis import strategies as st
+
+    leaves = st.sampled_from(
+        [
+            "0",
+            "0x20",
+            "0x1",
+            "mapi.MAPI_EXTENDED",
+            "mapi.MAPI_LOGON_UI",
+            "mapi.MAPI_NO_MAIL",
+            "mapi.MAPI_NT_SERVICE",
+            "mapi.MAPI_SERVICE_UI_ALWAYS",
+            "MAPI_PASSWORD_UI",
+            "FLAGS",
+            "flags",
+        ]
+    )
+
+    def extend(inner: object) -> object:
+        return st.one_of(
+            st.tuples(inner, inner).map(lambda t: f"{t[0]} | {t[1]}"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]}\n            | {t[1]})"),
+            inner.map(lambda e: f"({e})"),  # type: ignore[attr-defined]
+            st.tuples(inner, inner).map(lambda t: f"{t[0]} & ~{t[1]}"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]} if debug else {t[1]})"),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=5)
+
+
+def test_generated_flags_round_trip() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    expressions = _flag_expressions()
+    init = st.sampled_from(
+        ["None", "(mapi.MAPI_INIT_VERSION, 0)", "(0, FLAGS)", "(mapi.MAPI_INIT_VERSION, flags)"]
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(expressions, expressions, expressions, init)
+    def check(module_flags: str, local_flags: str, call_flags: str, init_arg: str) -> None:
+        local = local_flags.replace("flags", "FLAGS")  # no self-reference before binding
+        module = module_flags.replace("flags", "0").replace("FLAGS", "0")
+        source = TEMPLATE.format(
+            module_flags=module, init=init_arg, local_flags=local, call_flags=call_flags
+        ).encode()
+        settings_ = Settings()
+        before = lint(source, "gen.py", settings_)
+        out = fix_bytes(source, "gen.py", settings_)
+        compile(out.fixed, "gen.py", "exec")
+        after = lint(out.fixed, "gen.py", settings_)
+        assert Counter(c for _, c in after if c in FIXABLE) == Counter(c for *_, c, _ in out.left)
+        assert Counter(c for _, c in after if c not in FIXABLE) <= Counter(
+            c for _, c in before if c not in FIXABLE
+        )
+        again = fix_bytes(out.fixed, "gen.py", settings_)
+        assert again.fixed == out.fixed and again.fixes == []
+
+    check()
