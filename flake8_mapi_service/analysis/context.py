@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -16,6 +16,10 @@ from .flow import NONE, TOP, Flow, StructV, TupleV, Value, as_bits
 from .model import CallSite, FunctionScope, ModuleModel, Scope
 from .provenance import Provenance
 from .structure import Structure
+
+if TYPE_CHECKING:
+    from .threads import ThreadModel
+    from .waits import Waits
 
 STAR = object()  # an argument hidden behind *args
 
@@ -152,6 +156,27 @@ class Analysis:
         if self._structure is None:
             self._structure = Structure(self.model)
         return self._structure
+
+    @property
+    def threads(self) -> ThreadModel:
+        """The thread model (RULES.md 1.4); built on first use (rules ask only in
+        files that call MAPIInitialize)."""
+        model = self.__dict__.get("_threads")
+        if model is None:
+            from .threads import ThreadModel
+
+            model = self.__dict__["_threads"] = ThreadModel(self)
+        return model
+
+    @property
+    def waits(self) -> Waits:
+        """Blocking waits, pumps and MsgWaitForMultipleObjects (RULES.md 1.5), lazily."""
+        waits = self.__dict__.get("_waits")
+        if waits is None:
+            from .waits import Waits
+
+            waits = self.__dict__["_waits"] = Waits(self)
+        return waits
 
     # -- reporting -----------------------------------------------------------------------
     def report(self, site: CallSite, code: str, **fields: object) -> None:

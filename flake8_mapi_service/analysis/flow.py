@@ -688,8 +688,9 @@ class _Exec:
                 joined = _havoc_changed(head, joined)
             head = joined
         else:
-            after, _ = body_pass(head, False)
-            head = _havoc_changed(head, join_states(head, after) or head)
+            # Deeply nested loops: an exploratory pass per level would make the
+            # work exponential in the depth; everything becomes unknown instead.
+            head = _havoc_all(head)
         end, loop = body_pass(head, True)
         exit_state = join_states(head, end)
         if stmt.orelse is not None and exit_state is not None:
@@ -856,6 +857,12 @@ class _Exec:
                     if isinstance(value, StructV):
                         fields = state.heap.get(value.alloc, {})
                         state.heap[value.alloc] = {f: TOP for f in fields}
+
+
+def _havoc_all(state: State) -> State:
+    out = State({name: TOP for name in state.env})
+    out.heap = {alloc: {f: TOP for f in fields} for alloc, fields in state.heap.items()}
+    return out
 
 
 def _havoc_changed(before: State, after: State) -> State:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from . import core
+from . import pump as pump_family
 from . import ui as ui_family
 from .rule import _SERVICE_NOTE, Rule
 
-_FAMILIES = [core.RULES, ui_family.RULES]
+_FAMILIES = [core.RULES, ui_family.RULES, pump_family.RULES]
 
 RULES: List[Rule] = sorted((r for family in _FAMILIES for r in family), key=lambda r: r.code)
 

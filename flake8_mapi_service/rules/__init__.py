@@ -6,6 +6,7 @@ from typing import List, Type
 
 from .base import Rule
 from .init_logon import FileBalance, InitFlags, InitializeOrder, LogonFlags
+from .pump import BlockingWaits, MapiThreadCalls, MsgWaitChecks
 from .sending import DesktopServiceInProfile, OutlookAutomation, SimpleMapi
 from .ui import AlwaysUI, CallUIFlags, LogonUI, NonMapiUI, OpenWithoutNoDialog
 
@@ -22,6 +23,9 @@ RULE_CLASSES: List[Type[Rule]] = [
     SimpleMapi,
     OutlookAutomation,
     DesktopServiceInProfile,
+    MapiThreadCalls,
+    BlockingWaits,
+    MsgWaitChecks,
 ]
 
 __all__ = ["Rule", "RULE_CLASSES"]

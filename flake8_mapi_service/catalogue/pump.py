@@ -1,0 +1,361 @@
+"""Catalogue entries for the MAPI thread and its message pump: MPS110, MPS401-MPS404."""
+
+from __future__ import annotations
+
+from typing import List
+
+from .rule import MS_INITIALIZE, MS_SERVICES, Rule
+
+MS_MSGWAIT = (
+    "Microsoft, *MsgWaitForMultipleObjects function (winuser.h)*, "
+    "https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-msgwaitformultipleobjects"
+)
+
+_THREAD_MODEL = (
+    "The MAPI thread is worked out per file (RULES.md 1.4): in a function that calls "
+    "`MAPIInitialize` (directly or through a function or method of the same module), "
+    "everything after that call and every module function it calls after it; in a "
+    "`win32serviceutil.ServiceFramework` subclass whose `__init__`, `SvcRun` or "
+    "`SvcDoRun` (or a helper of them) initializes MAPI, all of `SvcRun`/`SvcDoRun` and "
+    "what they call. Functions handed to `threading.Thread(target=...)`, "
+    "`threading.Timer`, `_thread.start_new_thread` or an executor's `submit` are not "
+    "called, so they are not on the MAPI thread unless they initialize MAPI themselves."
+)
+
+_PYWIN32_PUMP_FIX = (
+    "import pythoncom\n"
+    "import win32event\n"
+    "import win32serviceutil\n"
+    "from win32com.mapi import mapi\n\n\n"
+    "class MailService(win32serviceutil.ServiceFramework):\n"
+    '    _svc_name_ = "MailService"\n\n'
+    "    def __init__(self, args):\n"
+    "        win32serviceutil.ServiceFramework.__init__(self, args)\n"
+    "        self.stop_event = win32event.CreateEvent(None, 0, 0, None)\n\n"
+    "    def SvcDoRun(self):\n"
+    "        pythoncom.OleInitialize()\n"
+    "        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+    "        handles = [self.stop_event]\n"
+    "        while True:\n"
+    "            rc = win32event.MsgWaitForMultipleObjects(\n"
+    "                handles, 0, win32event.INFINITE, win32event.QS_ALLINPUT\n"
+    "            )\n"
+    "            if rc == win32event.WAIT_OBJECT_0:\n"
+    "                break\n"
+    "            elif rc == win32event.WAIT_OBJECT_0 + len(handles):\n"
+    "                pythoncom.PumpWaitingMessages()\n"
+    "        mapi.MAPIUninitialize()\n"
+)
+
+RULES: List[Rule] = [
+    Rule(
+        code="MPS110",
+        name="mapi-call-on-uninitialized-thread",
+        message="{call} runs on the {thread}, a thread that never calls MAPIInitialize",
+        summary=(
+            "Finds an Extended MAPI call (`MAPILogonEx`, `MAPIAdminProfiles`, or a method "
+            "on an object obtained from MAPI such as the session or a message store) in "
+            "code that runs on another thread than the one that initialized MAPI, when "
+            "that thread never calls `MAPIInitialize` itself: a service control handler "
+            "(`SvcStop`, `SvcShutdown`, `SvcOther`/`SvcOtherEx`, `SvcPause`, "
+            "`SvcContinue`, `SvcInterrogate` of a `ServiceFramework` subclass, which run "
+            "on the service control dispatcher's thread), a function given to "
+            "`threading.Thread(target=...)`, `threading.Timer`, "
+            "`_thread.start_new_thread` or an executor's `submit`, or `run` of a class "
+            "deriving from `threading.Thread`, and the module functions those call. "
+            "Only files that call `MAPIInitialize` are checked."
+        ),
+        rationale=(
+            "Microsoft: every thread that uses MAPI calls `MAPIInitialize` first. The "
+            "control handler of a service (`SvcStop`) runs on the dispatcher's thread, "
+            "not on the service thread that initialized MAPI; a `session.Logoff()` there, "
+            "or MAPI work in a worker thread that never initialized, fails with "
+            "`MAPI_E_NOT_INITIALIZED` or crashes in MAPI's DLL. Signal the MAPI thread "
+            "instead (set an event it waits on) and let it log off and uninitialize."
+        ),
+        example=(
+            "import win32event\n"
+            "import win32serviceutil\n"
+            "from win32com.mapi import mapi\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+            "        self.session = mapi.MAPILogonEx(\n"
+            '            0, "", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE\n'
+            "        )\n\n"
+            "    def SvcStop(self):\n"
+            "        self.session.Logoff(0, 0, 0)\n"
+        ),
+        fix=(
+            "import win32event\n"
+            "import win32serviceutil\n"
+            "from win32com.mapi import mapi\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+            "        self.session = mapi.MAPILogonEx(\n"
+            '            0, "", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE\n'
+            "        )\n"
+            "        # ... work, then wait for the stop event while pumping ...\n"
+            "        self.session.Logoff(0, 0, 0)\n"
+            "        mapi.MAPIUninitialize()\n\n"
+            "    def SvcStop(self):\n"
+            "        win32event.SetEvent(self.stop_event)\n"
+        ),
+        service_only=True,
+        references=(MS_SERVICES, MS_INITIALIZE),
+        limits=(
+            "Only MAPI objects the analysis can trace (locals, `self.x`, helper return "
+            "values) count; an object passed to the thread as an argument is not followed. "
+            "A thread whose code calls `MAPIInitialize` anywhere (even after the call) is "
+            "not reported. Module-level code and functions nothing in the module calls "
+            "have no known thread and are never reported. " + _THREAD_MODEL
+        ),
+    ),
+    Rule(
+        code="MPS401",
+        name="blocking-wait-on-mapi-thread",
+        message="{call} blocks the MAPI thread{how} without pumping messages",
+        summary=(
+            "Finds a blocking wait on the MAPI thread that is not a pumped wait: "
+            "`win32event.WaitForSingleObject(Ex)`/`WaitForMultipleObjects(Ex)`, "
+            "`win32api.Sleep(Ex)`, ctypes `kernel32` waits and sleeps, `time.sleep`, "
+            "`.wait()`/`.join()`/`.get()` on a `threading.Event`/`Condition`/`Barrier`/"
+            "`Thread` or `queue.Queue`/`LifoQueue`/`PriorityQueue`/`SimpleQueue` the module "
+            "created (a local, a module name, or `self.x` assigned in the class or a "
+            "same-module base class), `.acquire()` on a `Semaphore`/`BoundedSemaphore`, and "
+            "the calls listed in `--mapi-extra-blocking-calls`. A wait with timeout 0, "
+            "`get(block=False)`/`acquire(False)` and `get_nowait()` are not waits. A wait with "
+            "a finite timeout inside a loop (its body or `while` test) that also pumps "
+            "(`PumpWaitingMessages`, `PumpMessages`, `GetMessage`/`PeekMessage` + "
+            "`DispatchMessage`, `CoWaitForMultipleHandles`, or a module function that "
+            "does) is a pumped wait and is not reported; an `INFINITE` wait is reported even "
+            "there."
+        ),
+        rationale=(
+            "Microsoft, *Calling MAPI from Windows Services*: the thread that initialized "
+            "MAPI must not block without dispatching window messages; when it has to wait "
+            "it uses `MsgWaitForMultipleObjects` and runs `GetMessage`/`TranslateMessage`/"
+            "`DispatchMessage` when a message is queued. MAPI and its providers post "
+            "messages to hidden windows of that thread (notifications, spooler and store "
+            "events, COM calls into the apartment); a service thread sitting in "
+            "`WaitForSingleObject(stop, INFINITE)` never dispatches them, and the service "
+            "hangs in the field — often only at stop time, when `MAPIUninitialize` or "
+            "`Logoff` waits for a message nobody pumps."
+        ),
+        example=(
+            "import pythoncom\n"
+            "import win32event\n"
+            "import win32serviceutil\n"
+            "from win32com.mapi import mapi\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def __init__(self, args):\n"
+            "        win32serviceutil.ServiceFramework.__init__(self, args)\n"
+            "        self.stop_event = win32event.CreateEvent(None, 0, 0, None)\n\n"
+            "    def SvcDoRun(self):\n"
+            "        pythoncom.OleInitialize()\n"
+            "        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+            "        win32event.WaitForSingleObject(self.stop_event, win32event.INFINITE)\n"
+            "        mapi.MAPIUninitialize()\n"
+        ),
+        fix=_PYWIN32_PUMP_FIX,
+        service_only=True,
+        references=(MS_SERVICES, MS_MSGWAIT),
+        options=(
+            "`--mapi-extra-blocking-calls=QUALNAME,...` adds your own blocking wrappers "
+            "(qualified as the module imports them, e.g. `mylib.wait_for_stop`, or a "
+            "function of the same file by its qualified name, e.g. `Service.wait_stop`). "
+            "Their timeout is not known: they are reported outside pumping loops only."
+        ),
+        limits=(
+            "A wait whose timeout cannot be evaluated (a parameter without a known value, "
+            "an attribute) is not reported, since it may be 0. A finite wait in a function "
+            "that some loop which pumps calls (directly or through other functions) is "
+            "taken as pumped. In `SvcRun`/`SvcDoRun`, the code before the function's own "
+            "`MAPIInitialize` is not treated as the MAPI thread. Objects passed in from "
+            "elsewhere (parameters, other modules) are not known to be threading objects. "
+            "`CoWaitForMultipleHandles` and `MsgWaitForMultipleObjects` are never MPS401 "
+            "(see MPS402-MPS404 for the latter). " + _THREAD_MODEL
+        ),
+    ),
+    Rule(
+        code="MPS402",
+        name="msgwait-message-case-not-pumped",
+        message="{call} never pumps the message case: {why}",
+        summary=(
+            "Finds a `MsgWaitForMultipleObjects(Ex)` call (pywin32 `win32event` or ctypes "
+            "`user32`) whose result is discarded, or whose message case "
+            "(`WAIT_OBJECT_0 + nCount`) reaches no message pump: no comparison on the "
+            "result leads to a pump, no `else` branch pumps, and nothing the message case "
+            "falls through to (the rest of the loop body, the next iteration up to the "
+            "wait itself, the code after the loop) pumps. The result's `if`/`elif`/`else` "
+            "chains are followed, with `==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, "
+            "`and`, `or` and `not`."
+        ),
+        rationale=(
+            "`MsgWaitForMultipleObjects` returns `WAIT_OBJECT_0 + nCount` when a message is "
+            "queued, and it keeps returning at once until the thread removes the message: "
+            "a loop that does not pump then spins at 100% CPU, and the messages MAPI posts "
+            "to the thread are never dispatched (Microsoft, *Calling MAPI from Windows "
+            "Services* and the *MsgWaitForMultipleObjects* reference)."
+        ),
+        example=(
+            "import win32event\n"
+            "import win32serviceutil\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        handles = [self.stop_event]\n"
+            "        while True:\n"
+            "            rc = win32event.MsgWaitForMultipleObjects(\n"
+            "                handles, 0, win32event.INFINITE, win32event.QS_ALLINPUT\n"
+            "            )\n"
+            "            if rc == win32event.WAIT_OBJECT_0:\n"
+            "                break\n"
+        ),
+        fix=(
+            "import pythoncom\n"
+            "import win32event\n"
+            "import win32serviceutil\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        handles = [self.stop_event]\n"
+            "        while True:\n"
+            "            rc = win32event.MsgWaitForMultipleObjects(\n"
+            "                handles, 0, win32event.INFINITE, win32event.QS_ALLINPUT\n"
+            "            )\n"
+            "            if rc == win32event.WAIT_OBJECT_0:\n"
+            "                break\n"
+            "            pythoncom.PumpWaitingMessages()  # any other result: a message\n"
+        ),
+        service_only=True,
+        references=(MS_MSGWAIT, MS_SERVICES),
+        limits=(
+            "Silent when the result is stored somewhere else than a local name (or "
+            "compared directly in an `if`), rebound, or handed to a call the analysis "
+            "does not know (it may handle the message case), and when the message case "
+            "cannot be told apart (the handle count is unknown and the comparison is not "
+            "`len()` of the same list). Exceptions are not followed. Any pump the message "
+            "case may reach counts, even on some paths only. Applies to every "
+            "`MsgWaitForMultipleObjects` in service code, on any thread. Where MPS403 is "
+            "reported, MPS402 is not."
+        ),
+    ),
+    Rule(
+        code="MPS403",
+        name="msgwait-wrong-message-index",
+        message="{call}: the branch that pumps tests {compared}, but the message case is {expected}",
+        summary=(
+            "Finds a `MsgWaitForMultipleObjects(Ex)` whose result is compared with "
+            "`WAIT_OBJECT_0 + k` (or `k`), `0 <= k <= 64`, in a comparison (`==` or `in`) "
+            "whose branch pumps messages, where `k` is not the number of handles passed. "
+            "The count is known for a literal list or tuple, a name or `self.x` bound only "
+            "to such literals and never mutated, the `nCount` argument of ctypes, or "
+            "`len(x)` of the very list passed (then `WAIT_OBJECT_0 + len(handles)` is "
+            "right whatever the length). A `k` above the count is always reported; a `k` "
+            "below it (a handle's index) only when the message case reaches no pump "
+            "elsewhere, since a handle's branch may pump too. Where MPS403 is reported, "
+            "MPS402 is not."
+        ),
+        rationale=(
+            "The message case of `MsgWaitForMultipleObjects` is `WAIT_OBJECT_0 + nCount`. "
+            "Testing `WAIT_OBJECT_0 + 1` after adding a second handle (or "
+            "`WAIT_OBJECT_0 + len(handles) + 1`) means the branch that pumps never runs "
+            "for a message: the wait spins and MAPI's messages are never dispatched "
+            "(Microsoft, *MsgWaitForMultipleObjects*, Return value)."
+        ),
+        example=(
+            "import pythoncom\n"
+            "import win32event\n"
+            "import win32serviceutil\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        handles = [self.stop_event, self.work_event]\n"
+            "        while True:\n"
+            "            rc = win32event.MsgWaitForMultipleObjects(\n"
+            "                handles, 0, win32event.INFINITE, win32event.QS_ALLINPUT\n"
+            "            )\n"
+            "            if rc == win32event.WAIT_OBJECT_0:\n"
+            "                break\n"
+            "            elif rc == win32event.WAIT_OBJECT_0 + 1:\n"
+            "                pythoncom.PumpWaitingMessages()\n"
+        ),
+        fix=(
+            "import pythoncom\n"
+            "import win32event\n"
+            "import win32serviceutil\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        handles = [self.stop_event, self.work_event]\n"
+            "        while True:\n"
+            "            rc = win32event.MsgWaitForMultipleObjects(\n"
+            "                handles, 0, win32event.INFINITE, win32event.QS_ALLINPUT\n"
+            "            )\n"
+            "            if rc == win32event.WAIT_OBJECT_0:\n"
+            "                break\n"
+            "            elif rc == win32event.WAIT_OBJECT_0 + 1:\n"
+            "                self.do_work()\n"
+            "            elif rc == win32event.WAIT_OBJECT_0 + len(handles):\n"
+            "                pythoncom.PumpWaitingMessages()\n\n"
+            "    def do_work(self):\n"
+            "        pass\n"
+        ),
+        service_only=True,
+        references=(MS_MSGWAIT, MS_SERVICES),
+        limits=(
+            "Silent when the handle count is unknown (a list built at run time, a "
+            "parameter) unless the comparison uses `len()` of the same list. Values above "
+            "64 (`WAIT_TIMEOUT`, `WAIT_ABANDONED_0`) are not message-index candidates."
+        ),
+    ),
+    Rule(
+        code="MPS404",
+        name="msgwait-mask-without-posted-messages",
+        message="{call}: the wake mask lacks QS_POSTMESSAGE/QS_ALLPOSTMESSAGE, posted messages never wake it",
+        summary=(
+            "Finds a `MsgWaitForMultipleObjects(Ex)` whose wake mask definitely lacks "
+            "posted messages: none of `QS_POSTMESSAGE` (0x8) and `QS_ALLPOSTMESSAGE` "
+            "(0x100) is set. `QS_ALLEVENTS` and `QS_ALLINPUT` (0xFF or 0x4FF) include them. "
+            "The mask is the 4th argument of pywin32's `MsgWaitForMultipleObjects`, the "
+            "3rd of `MsgWaitForMultipleObjectsEx`, and the 5th/4th of the ctypes "
+            "`user32` functions; it is evaluated like any flag word."
+        ),
+        rationale=(
+            "MAPI and COM talk to the MAPI thread with posted messages. A wake mask of "
+            "`QS_KEY`, `QS_TIMER` or `QS_SENDMESSAGE` alone never wakes the wait for them, "
+            "so the pump is never reached and the service hangs (Microsoft, "
+            "*MsgWaitForMultipleObjects*, dwWakeMask)."
+        ),
+        example=(
+            "import win32event\n"
+            "import win32serviceutil\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        rc = win32event.MsgWaitForMultipleObjects(\n"
+            "            [self.stop_event], 0, win32event.INFINITE, win32event.QS_TIMER\n"
+            "        )\n"
+            "        return rc\n"
+        ),
+        fix=(
+            "import win32event\n"
+            "import win32serviceutil\n\n\n"
+            "class MailService(win32serviceutil.ServiceFramework):\n"
+            '    _svc_name_ = "MailService"\n\n'
+            "    def SvcDoRun(self):\n"
+            "        rc = win32event.MsgWaitForMultipleObjects(\n"
+            "            [self.stop_event], 0, win32event.INFINITE, win32event.QS_ALLINPUT\n"
+            "        )\n"
+            "        return rc\n"
+        ),
+        service_only=True,
+        references=(MS_MSGWAIT, MS_SERVICES),
+        limits="A mask that cannot be evaluated, or sets the bits on some paths only, is not reported.",
+    ),
+]

@@ -1,0 +1,120 @@
+"""The MAPI thread and its message pump: MPS110 and MPS401-MPS404.
+
+MPS110 and MPS401 need the thread model (``an.threads``), which is built only
+for files that call MAPIInitialize; MPS402-MPS404 judge each
+MsgWaitForMultipleObjects(Ex) call on its own (``an.waits.msgwait``).
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Set
+
+from ..analysis.context import Analysis
+from ..analysis.model import CallSite
+from ..analysis.waits import (
+    FOREVER,
+    MSGWAIT_KEYS,
+    POSTED_MESSAGE_BITS,
+    UNKNOWN_WAIT,
+    ZERO_WAIT,
+)
+from .base import Rule
+
+INITIALIZE = "mapi.MAPIInitialize"
+THREAD_BOUND = frozenset({"mapi.MAPILogonEx", "mapi.MAPIAdminProfiles"})
+
+
+def _call_name(site: CallSite) -> str:
+    key = site.key or ""
+    name = key.split(".", 1)[1] if "." in key else key
+    if site.flavour == "method":
+        return f"MAPI method {name}"
+    return name
+
+
+class MapiThreadCalls(Rule):
+    """MPS110: MAPI used on a thread that never initialized MAPI."""
+
+    codes = ("MPS110",)
+
+    def finish(self, an: Analysis) -> None:
+        if not an.sites(INITIALIZE):
+            return
+        threads = an.threads
+        roots = threads.other_threads()
+        if not roots:
+            return
+        by_scope: Dict[int, List[CallSite]] = {}
+        for site in an.model.calls:
+            if site.key in THREAD_BOUND or site.flavour == "method":
+                by_scope.setdefault(id(site.scope), []).append(site)
+        if not by_scope:
+            return
+        reported: Set[int] = set()
+        for root in roots:
+            reach = threads.reach(root.function)
+            if any(scope_id in threads.direct_init for scope_id in reach):
+                continue  # that thread initializes MAPI itself
+            for scope_id in reach:
+                for site in by_scope.get(scope_id, ()):
+                    if id(site) in reported:
+                        continue
+                    reported.add(id(site))
+                    an.report(site, "MPS110", call=_call_name(site), thread=root.label)
+
+
+class BlockingWaits(Rule):
+    """MPS401: a blocking wait on the MAPI thread that is not a pumped wait."""
+
+    codes = ("MPS401",)
+
+    def finish(self, an: Analysis) -> None:
+        if not an.sites(INITIALIZE):
+            return
+        waits = an.waits
+        candidates = waits.candidates()
+        if not candidates:
+            return
+        threads = an.threads
+        for site in candidates:
+            if not threads.on_mapi_thread(site):
+                continue
+            wait = waits.classify(site)
+            if wait is None or wait.timeout == ZERO_WAIT:
+                continue
+            if wait.timeout == UNKNOWN_WAIT and not wait.extra:
+                continue  # a timeout we cannot evaluate may be 0
+            if wait.timeout != FOREVER and (
+                waits.in_pumping_loop(site) or waits.in_pumped_context(site.scope)
+            ):
+                continue  # a pumped wait
+            how = " forever" if wait.timeout == FOREVER else ""
+            an.report(site, "MPS401", call=wait.name, how=how)
+
+
+class MsgWaitChecks(Rule):
+    """MPS402-MPS404 on MsgWaitForMultipleObjects(Ex)."""
+
+    codes = ("MPS402", "MPS403", "MPS404")
+    calls = MSGWAIT_KEYS
+
+    def check(self, site: CallSite, an: Analysis) -> None:
+        info = an.waits.msgwait(site)
+        call = _call_name(site)
+        mask = info.mask
+        if mask is not None and mask.lacks(POSTED_MESSAGE_BITS):
+            an.report(site, "MPS404", call=call)
+        wrong = [
+            (text, delta) for text, delta in info.wrong if delta > 0 or info.reaches_pump is False
+        ]
+        if wrong:
+            an.report(site, "MPS403", call=call, compared=wrong[0][0], expected=info.message_case)
+        elif info.discarded:
+            an.report(site, "MPS402", call=call, why="its result is discarded")
+        elif info.reaches_pump is False:
+            an.report(
+                site,
+                "MPS402",
+                call=call,
+                why=f"its message case ({info.message_case}) reaches no message pump",
+            )
