@@ -273,11 +273,33 @@ class _Assigns(cst.CSTVisitor):
         self.attr_writes: List[Union[cst.Assign, cst.AugAssign]] = []
         #: pre-order number of every statement (textual order)
         self.order: Dict[cst.CSTNode, int] = {}
+        #: the compound statements around every statement (outermost first)
+        self.around: Dict[cst.CSTNode, Tuple[int, ...]] = {}
+        self._stack: List[int] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
             self.order[node] = len(self.order)
-        return super().on_visit(node)
+            self.around[node] = tuple(self._stack)
+        descend = super().on_visit(node)
+        if descend and isinstance(node, cst.BaseCompoundStatement) and node is not self.root:
+            self._stack.append(id(node))
+        return descend
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if (
+            isinstance(original_node, cst.BaseCompoundStatement)
+            and original_node is not self.root
+            and self._stack
+            and self._stack[-1] == id(original_node)
+        ):
+            self._stack.pop()
+        super().on_leave(original_node)
+
+    def dominates(self, first: cst.CSTNode, then: cst.CSTNode) -> bool:
+        """``first`` runs whenever ``then`` does (same block or an enclosing one)."""
+        a, b = self.around.get(first), self.around.get(then)
+        return a is not None and b is not None and b[: len(a)] == a
 
     def _nested(self, node: cst.CSTNode) -> bool:
         return node is not self.root
@@ -633,7 +655,7 @@ class Builder:
         limit = assigns.order.get(site.stmt) if site.scope is owner else None
         ctor_stmt = assigns.by_value.get(ctor)
         built = assigns.order.get(ctor_stmt, -1) if ctor_stmt is not None else -1
-        last: Optional[cst.Assign] = None
+        writes: List[cst.Assign] = []
         for stmt in assigns.attr_writes:
             target = stmt.targets[0].target if isinstance(stmt, cst.Assign) else stmt.target
             if not (
@@ -648,11 +670,20 @@ class Builder:
             if not built < assigns.order.get(stmt, limit) < limit:
                 continue
             if isinstance(stmt, cst.Assign):
-                last = stmt
-        if last is not None:
-            self._flags(last.value, owner, {last.value}, 1)
-            return
-        self._constructor(ctor, fields, owner)
+                writes.append(stmt)
+        # the last write that always runs before the call (else the constructor) sets the
+        # flags; writes after it run on some paths only: each of them gets the bit too
+        base = None
+        for i, stmt in enumerate(writes):
+            if assigns.dominates(stmt, site.stmt):
+                base = i
+        later = writes if base is None else writes[base + 1 :]
+        if base is None:
+            self._constructor(ctor, fields, owner)
+        else:
+            self._flags(writes[base].value, owner, {writes[base].value}, 1)
+        for stmt in later:
+            self._flags(stmt.value, owner, {stmt.value}, 1)
 
     # -- a flags expression ------------------------------------------------------------------
     def _flags(

@@ -619,3 +619,69 @@ def test_generated_flags_round_trip() -> None:
         assert again.fixed == out.fixed and again.fixes == []
 
     check()
+
+
+CTYPES_TEMPLATE = """import ctypes
+from ctypes import byref, wintypes
+
+import win32serviceutil
+
+MAPI_MULTITHREAD_NOTIFICATIONS = 0x00000001
+mapi32 = ctypes.windll.mapi32
+
+
+class MAPIINIT_0(ctypes.Structure):
+    _fields_ = [("ulVersion", wintypes.ULONG), ("ulFlags", wintypes.ULONG)]
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self, debug=False):
+{body}
+"""
+
+
+def test_generated_ctypes_structures_round_trip() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    flags = st.sampled_from(["0", "MAPI_MULTITHREAD_NOTIFICATIONS", "0x10000", "0x8 | 0x1"])
+    ctor = st.one_of(
+        st.just("MAPIINIT_0()"),
+        st.just("MAPIINIT_0(0)"),
+        flags.map(lambda f: f"MAPIINIT_0(0, {f})"),
+        flags.map(lambda f: f"MAPIINIT_0(ulVersion=0, ulFlags={f})"),
+        flags.map(lambda f: f"MAPIINIT_0(ulFlags={f})"),
+    )
+    statement = st.one_of(
+        ctor.map(lambda c: f"init = {c}"),
+        flags.map(lambda f: f"init.ulFlags = {f}"),
+        flags.map(lambda f: f"init.ulFlags |= {f}"),
+        flags.map(lambda f: f"if debug:\n            init.ulFlags = {f}"),
+        st.sampled_from(
+            [
+                "mapi32.MAPIInitialize(byref(init))",
+                "mapi32.MAPIInitialize(ctypes.pointer(init))",
+                "mapi32.MAPIInitialize(None)",
+                "mapi32.MAPIInitialize(byref(MAPIINIT_0(0)))",
+            ]
+        ),
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(ctor, st.lists(statement, min_size=1, max_size=6))
+    def check(first: str, rest: List[str]) -> None:
+        lines = [f"init = {first}", *rest, "mapi32.MAPIInitialize(byref(init))"]
+        body = "\n".join("        " + line for line in lines)
+        source = CTYPES_TEMPLATE.format(body=body).encode()
+        settings_ = Settings()
+        before = lint(source, "gen.py", settings_)
+        out = fix_bytes(source, "gen.py", settings_)
+        compile(out.fixed, "gen.py", "exec")
+        after = lint(out.fixed, "gen.py", settings_)
+        assert Counter(c for _, c in after if c in FIXABLE) == Counter(c for *_, c, _ in out.left)
+        assert Counter(c for _, c in after if c not in FIXABLE) <= Counter(
+            c for _, c in before if c not in FIXABLE
+        )
+        assert fix_bytes(out.fixed, "gen.py", settings_).fixed == out.fixed
+
+    check()
