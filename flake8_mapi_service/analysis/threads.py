@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .context import Analysis
 
 INITIALIZE = "mapi.MAPIInitialize"
+UNINITIALIZE = "mapi.MAPIUninitialize"
 
 SERVICE_THREAD_METHODS: Tuple[str, ...] = ("__init__", "SvcRun", "SvcDoRun")
 SERVICE_BODIES: Tuple[str, ...] = ("SvcRun", "SvcDoRun")
@@ -145,23 +146,33 @@ class ThreadModel:
                         )
                     )
         # -- the MAPI thread -----------------------------------------------------------
-        seeds: List[FunctionScope] = []
-        for scope_id in self.initializers:
-            for site, target in self.edges.get(scope_id, ()):
-                if self._in_region(site):
-                    seeds.append(target)
-        for scope_id in self.service_bodies:
-            for site, target in self.edges.get(scope_id, ()):
-                if self._service_site(site):
-                    seeds.append(target)
-        self.mapi_functions: Set[int] = self._forward_closure(seeds)
         # -- other threads --------------------------------------------------------------
         self.workers: List[ThreadRoot] = self._workers()
         self._reach: Dict[int, Set[int]] = {}
+        #: functions that start another thread's code: when the MAPI thread also calls
+        #: one of them directly, which thread runs it is unclear (left out)
+        self._roots: Set[int] = {id(r.function) for r in self.control + self.workers}
+        # -- the MAPI thread -----------------------------------------------------------
+        self._uninit_sites: Dict[int, List[CallSite]] = {}
+        for site in an.sites(UNINITIALIZE):
+            self._uninit_sites.setdefault(id(site.scope), []).append(site)
+        seeds: List[FunctionScope] = []
+        for scope_id in self.initializers:
+            for site, target in self.edges.get(scope_id, ()):
+                if self._in_region(site) and not self._after_uninit(site):
+                    seeds.append(target)
+        for scope_id in self.service_bodies:
+            for site, target in self.edges.get(scope_id, ()):
+                if self._service_site(site) and not self._after_uninit(site):
+                    seeds.append(target)
+        self.mapi_functions: Set[int] = self._forward_closure(seeds, skip=self._roots)
 
     # -- public queries ----------------------------------------------------------------
     def on_mapi_thread(self, site: CallSite) -> bool:
-        """True when ``site`` definitely runs on a thread that initialized MAPI."""
+        """True when ``site`` definitely runs on a thread that initialized MAPI (and
+        not after that function's own straight-line MAPIUninitialize)."""
+        if self._after_uninit(site):
+            return False
         scope_id = id(site.scope)
         if scope_id in self.mapi_functions:
             return True
@@ -237,8 +248,8 @@ class ThreadModel:
                     self._scopes.setdefault(caller, site.scope)
         return seen
 
-    def _forward_closure(self, start: Sequence[Scope]) -> Set[int]:
-        seen: Set[int] = set()
+    def _forward_closure(self, start: Sequence[Scope], skip: Iterable[int] = ()) -> Set[int]:
+        seen: Set[int] = set(skip)
         todo: List[int] = []
         for fn in start:
             if id(fn) not in seen:
@@ -251,7 +262,23 @@ class ThreadModel:
                 if id(target) not in seen:
                     seen.add(id(target))
                     todo.append(id(target))
-        return seen
+        return seen.difference(skip) if skip else seen
+
+    def _after_uninit(self, site: CallSite) -> bool:
+        """The call follows, in straight-line code of the same function, a
+        MAPIUninitialize with no initializing call in between."""
+        uninits = self._uninit_sites.get(id(site.scope))
+        if not uninits:
+            return False
+        structure = self.an.structure
+        inits = self._init_sites.get(id(site.scope), [])
+        for un in uninits:
+            if un.index >= site.index or not structure.straight_line(un.scope, un.stmt):
+                continue
+            if any(un.index < i.index < site.index for i in inits):
+                continue
+            return True
+        return False
 
     def _in_region(self, site: CallSite) -> bool:
         """True when ``site`` follows one of its scope's initializing calls."""
