@@ -64,6 +64,7 @@ THREAD_STARTERS: Dict[str, Tuple[int, str]] = {
     "_thread.start_new_thread": (0, "function"),
     "_thread.start_new": (0, "function"),
     "thread.start_new_thread": (0, "function"),
+    "win32process.beginthreadex": (2, "entryPoint"),
 }
 EXECUTORS: FrozenSet[str] = frozenset(
     {

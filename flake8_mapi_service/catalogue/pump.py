@@ -18,8 +18,12 @@ _THREAD_MODEL = (
     "`win32serviceutil.ServiceFramework` subclass whose `__init__`, `SvcRun` or "
     "`SvcDoRun` (or a helper of them) initializes MAPI, all of `SvcRun`/`SvcDoRun` and "
     "what they call. Functions handed to `threading.Thread(target=...)`, "
-    "`threading.Timer`, `_thread.start_new_thread` or an executor's `submit` are not "
-    "called, so they are not on the MAPI thread unless they initialize MAPI themselves."
+    "`threading.Timer`, `_thread.start_new_thread`, `win32process.beginthreadex` or an "
+    "executor's `submit` (and `run` of a `threading.Thread` subclass) are not called, so "
+    "they are not on the MAPI thread unless they initialize MAPI themselves; such a "
+    "function, or a control handler, that the MAPI thread also calls directly runs on "
+    "both threads and is left out (the thread is unclear). Code that follows a "
+    "straight-line `MAPIUninitialize` of the same function is no longer the MAPI thread."
 )
 
 _PYWIN32_PUMP_FIX = (
@@ -61,7 +65,8 @@ RULES: List[Rule] = [
             "`SvcContinue`, `SvcInterrogate` of a `ServiceFramework` subclass, which run "
             "on the service control dispatcher's thread), a function given to "
             "`threading.Thread(target=...)`, `threading.Timer`, "
-            "`_thread.start_new_thread` or an executor's `submit`, or `run` of a class "
+            "`_thread.start_new_thread`, `win32process.beginthreadex` or an executor's "
+            "`submit`, or `run` of a class "
             "deriving from `threading.Thread`, and the module functions those call. "
             "Only files that call `MAPIInitialize` are checked."
         ),
