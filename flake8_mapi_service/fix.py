@@ -374,8 +374,10 @@ class _Edit:
 class Builder:
     """Collects the edits of a set of plans on one analysed module."""
 
-    def __init__(self, an: Analysis) -> None:
+    def __init__(self, an: Analysis, mask_all: bool = False) -> None:
         self.an = an
+        #: MPS201: mask the UI bits out even where removing their terms looks enough
+        self.mask_all = mask_all
         self.resolver = an.resolver
         self.module = an.model.module
         self.replace: Dict[cst.CSTNode, _Edit] = {}
@@ -730,119 +732,90 @@ class Builder:
 
     def _rewrite(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
         plan = self._current
-        # the terms of a ``|`` chain (left spine, not into parenthesized parts)
-        spine: List[cst.BinaryOperation] = []
-        node: cst.BaseExpression = expr
-        while (
-            isinstance(node, cst.BinaryOperation)
-            and isinstance(node.operator, cst.BitOr)
-            and (node is expr or not node.lpar)
-        ):
-            spine.append(node)
-            node = node.left
-        terms: List[Tuple[Optional[cst.BitOr], cst.BaseExpression]] = [(None, node)]
-        for op_node in reversed(spine):
-            terms.append((op_node.operator, op_node.right))  # type: ignore[arg-type]
-        outer_lpar = expr.lpar if spine else []
-        outer_rpar = expr.rpar if spine else []
-        if spine:
-            terms[0] = (None, node)
         if plan.remove:
-            bits = {UI_NAMES[name]: name for name in plan.remove}
-
-            def ui_term(term: cst.BaseExpression) -> Optional[str]:
-                name = _const_name(term)
-                if name in plan.remove:
-                    return name
-                if isinstance(term, cst.Integer):
-                    try:
-                        return bits.get(int(term.value.replace("_", ""), 0))
-                    except ValueError:
-                        return None
-                return None
-
-            found = {ui_term(t) for _, t in terms}
-            kept = [(op, t) for op, t in terms if ui_term(t) is None]
-            missing = sorted(plan.remove - found, key=list(UI_NAMES).index)
-            if not kept:
-                zero = cst.Integer("0")
-                only = terms[0][1] if len(terms) == 1 else expr
-                kept = [(None, zero.with_changes(lpar=only.lpar, rpar=only.rpar))]
-            elif kept[0][0] is not None:
-                kept[0] = (None, kept[0][1])
-            terms = kept
-            if missing:
-                # the bit comes from something else (a variable, a number): mask it out here
-                base = self._build(terms, expr, outer_lpar, outer_rpar)
-                outer_lpar, outer_rpar = [], []
-                if base.lpar == [] and isinstance(base, (cst.BinaryOperation,) + _LOW_PRECEDENCE):
-                    base = base.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-                mask: cst.BaseExpression = _join([self._ref(name, scope) for name in missing])
-                if len(missing) > 1:
-                    mask = mask.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-                masked: cst.BaseExpression = cst.BinaryOperation(
-                    left=base,
-                    operator=cst.BitAnd(whitespace_before=_space(), whitespace_after=_space()),
-                    right=cst.UnaryOperation(operator=cst.BitInvert(), expression=mask),
-                )
-                if plan.add:
-                    masked = masked.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-                terms = [(None, masked)]
+            expr = self._remove(expr, scope)
         if plan.add:
-            first = terms[0][1]
-            additions = [self._ref(name, scope) for name in plan.add]
-            if len(terms) == 1 and _is_zero(first):
-                terms = [(None, additions[0].with_changes(lpar=first.lpar, rpar=first.rpar))]
-                additions = additions[1:]
-            elif len(terms) == 1 and isinstance(first, _LOW_PRECEDENCE) and not first.lpar:
-                terms = [
-                    (None, first.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
-                ]
-            last_op = next((op for op, _ in reversed(terms) if op is not None), None)
-            for i, term in enumerate(additions):
-                if last_op is not None:
-                    before = _clean(last_op.whitespace_before)
-                    if i == 0 and outer_rpar and isinstance(before, cst.ParenthesizedWhitespace):
-                        # one term per line: the last term's comment stays on its line
-                        closing = outer_rpar[-1].whitespace_before
-                        if (
-                            isinstance(closing, cst.ParenthesizedWhitespace)
-                            and closing.first_line.comment is not None
-                        ):
-                            before = before.with_changes(first_line=closing.first_line)
-                            outer_rpar = list(outer_rpar[:-1]) + [
-                                outer_rpar[-1].with_changes(
-                                    whitespace_before=closing.with_changes(
-                                        first_line=cst.TrailingWhitespace()
-                                    )
-                                )
-                            ]
-                    op = cst.BitOr(
-                        whitespace_before=before,
-                        whitespace_after=_clean(last_op.whitespace_after),
-                    )
-                else:
-                    op = _bitor()
-                terms.append((op, term))
-        return self._build(terms, expr, outer_lpar, outer_rpar)
+            expr = self._append(expr, scope)
+        return expr
 
-    @staticmethod
-    def _build(
-        terms: Sequence[Tuple[Optional[cst.BitOr], cst.BaseExpression]],
-        expr: cst.BaseExpression,
-        outer_lpar: Sequence[cst.LeftParen],
-        outer_rpar: Sequence[cst.RightParen],
-    ) -> cst.BaseExpression:
-        out: cst.BaseExpression = terms[0][1]
-        for maybe_op, term in terms[1:]:
-            out = cst.BinaryOperation(left=out, operator=maybe_op or _bitor(), right=term)
-        if outer_lpar and len(terms) > 1:
-            out = out.with_changes(lpar=outer_lpar, rpar=outer_rpar)
-        elif outer_lpar:
-            out = out.with_changes(
-                lpar=list(outer_lpar) + list(out.lpar), rpar=list(out.rpar) + list(outer_rpar)
-            )
-        return out
+    def _remove(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        """``expr`` without the plan's UI constants (named, or as their numbers) in its
+        ``|`` chains; a UI bit that comes from elsewhere is masked out."""
+        remove = self._current.remove
+        bits = {UI_NAMES[name]: name for name in remove}
+
+        def ui_term(term: cst.BaseExpression) -> Optional[str]:
+            name = _const_name(term)
+            if name in remove:
+                return name
+            if isinstance(term, cst.Integer):
+                try:
+                    return bits.get(int(term.value.replace("_", ""), 0))
+                except ValueError:
+                    return None
+            return None
+
+        stripped, found = _strip(expr, ui_term)
+        if stripped is None:
+            stripped = cst.Integer("0", lpar=expr.lpar, rpar=expr.rpar)
+        still = _names_in(stripped) & remove
+        if self.mask_all:
+            still = set(remove)  # a retry: the bits also come from something the chain uses
+        missing = sorted((remove - found) | still, key=list(UI_NAMES).index)
+        if not missing:
+            return stripped
+        # the bit comes from something else (a variable, a number): mask it out here
+        if not stripped.lpar and isinstance(stripped, (cst.BinaryOperation,) + _LOW_PRECEDENCE):
+            stripped = stripped.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        mask: cst.BaseExpression = _join([self._ref(name, scope) for name in missing])
+        if len(missing) > 1:
+            mask = mask.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        masked: cst.BaseExpression = cst.BinaryOperation(
+            left=stripped,
+            operator=cst.BitAnd(whitespace_before=_space(), whitespace_after=_space()),
+            right=cst.UnaryOperation(operator=cst.BitInvert(), expression=mask),
+        )
+        if self._current.add:
+            masked = masked.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return masked
+
+    def _append(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        """``expr | NEW | ...`` in the layout of its own ``|`` chain."""
+        terms, outer_lpar, outer_rpar = _spine(expr)
+        first = terms[0][1]
+        additions = [self._ref(name, scope) for name in self._current.add]
+        if len(terms) == 1 and _is_zero(first):
+            terms = [(None, additions[0].with_changes(lpar=first.lpar, rpar=first.rpar))]
+            additions = additions[1:]
+        elif len(terms) == 1 and isinstance(first, _LOW_PRECEDENCE) and not first.lpar:
+            terms = [(None, first.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))]
+        last_op = next((op for op, _ in reversed(terms) if op is not None), None)
+        for i, term in enumerate(additions):
+            if last_op is not None:
+                before = _clean(last_op.whitespace_before)
+                if i == 0 and outer_rpar and isinstance(before, cst.ParenthesizedWhitespace):
+                    # one term per line: the last term's comment stays on its line
+                    closing = outer_rpar[-1].whitespace_before
+                    if (
+                        isinstance(closing, cst.ParenthesizedWhitespace)
+                        and closing.first_line.comment is not None
+                    ):
+                        before = before.with_changes(first_line=closing.first_line)
+                        outer_rpar = list(outer_rpar[:-1]) + [
+                            outer_rpar[-1].with_changes(
+                                whitespace_before=closing.with_changes(
+                                    first_line=cst.TrailingWhitespace()
+                                )
+                            )
+                        ]
+                op = cst.BitOr(
+                    whitespace_before=before,
+                    whitespace_after=_clean(last_op.whitespace_after),
+                )
+            else:
+                op = _bitor()
+            terms.append((op, term))
+        return _build(terms, outer_lpar, outer_rpar)
 
     def _add_terms(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
         return _join([expr] + [self._ref(name, scope) for name in self._current.add])
@@ -1059,6 +1032,87 @@ def _shifter(inserted: Dict[int, int]) -> Callable[[int], int]:
     return shift
 
 
+Terms = List[Tuple[Optional[cst.BitOr], cst.BaseExpression]]
+
+
+def _spine(
+    expr: cst.BaseExpression,
+) -> Tuple[Terms, Sequence[cst.LeftParen], Sequence[cst.RightParen]]:
+    """The terms of a ``|`` chain (its left spine, not into parenthesized parts), each
+    with the operator before it, and the chain's own parentheses."""
+    spine: List[cst.BinaryOperation] = []
+    node: cst.BaseExpression = expr
+    while (
+        isinstance(node, cst.BinaryOperation)
+        and isinstance(node.operator, cst.BitOr)
+        and (node is expr or not node.lpar)
+    ):
+        spine.append(node)
+        node = node.left
+    terms: Terms = [(None, node)]
+    for op_node in reversed(spine):
+        terms.append((op_node.operator, op_node.right))  # type: ignore[arg-type]
+    if not spine:
+        return terms, [], []
+    return terms, expr.lpar, expr.rpar
+
+
+def _build(
+    terms: Terms, outer_lpar: Sequence[cst.LeftParen], outer_rpar: Sequence[cst.RightParen]
+) -> cst.BaseExpression:
+    out: cst.BaseExpression = terms[0][1]
+    for maybe_op, term in terms[1:]:
+        out = cst.BinaryOperation(left=out, operator=maybe_op or _bitor(), right=term)
+    if outer_lpar and len(terms) > 1:
+        out = out.with_changes(lpar=outer_lpar, rpar=outer_rpar)
+    elif outer_lpar:
+        out = out.with_changes(
+            lpar=list(outer_lpar) + list(out.lpar), rpar=list(out.rpar) + list(outer_rpar)
+        )
+    return out
+
+
+def _strip(
+    expr: cst.BaseExpression, ui_term: Callable[[cst.BaseExpression], Optional[str]]
+) -> Tuple[Optional[cst.BaseExpression], Set[str]]:
+    """``expr`` without the terms ``ui_term`` names, in every ``|`` chain (also inside
+    parentheses); None when nothing is left.  Returns the names removed."""
+    name = ui_term(expr)
+    if name is not None:
+        return None, {name}
+    if not (isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr)):
+        return expr, set()
+    terms, lpar, rpar = _spine(expr)
+    kept: Terms = []
+    found: Set[str] = set()
+    for op, term in terms:
+        new, names = _strip(term, ui_term)
+        found |= names
+        if new is not None:
+            kept.append((op, new))
+    if not kept:
+        return None, found
+    if not found:
+        return expr, found
+    kept[0] = (None, kept[0][1])
+    return _build(kept, lpar, rpar), found
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _names_in(node: cst.CSTNode) -> Set[str]:
+    visitor = _Names()
+    node.visit(visitor)
+    return visitor.names
+
+
 def _contains_other(node: cst.CSTNode, nodes: Set[cst.CSTNode]) -> bool:
     others = nodes - {node}
     for child in node.children:
@@ -1232,6 +1286,8 @@ class _File:
                 # one at a time: keep the first that verifies, drop the others that fail
                 for plan in plans:
                     accepted = self._attempt(an, [plan], before)
+                    if accepted is None and plan.remove:
+                        accepted = self._attempt(an, [plan], before, mask_all=True)
                     if accepted is not None:
                         plans = [plan]
                         break
@@ -1289,9 +1345,13 @@ class _File:
         return out
 
     def _attempt(
-        self, an: Analysis, plans: Sequence[Plan], before: Set[Tuple[int, str]]
+        self,
+        an: Analysis,
+        plans: Sequence[Plan],
+        before: Set[Tuple[int, str]],
+        mask_all: bool = False,
     ) -> Optional[Tuple[cst.Module, Analysis, List[Finding], Callable[[int], int]]]:
-        builder = Builder(an)
+        builder = Builder(an, mask_all)
         if builder.add(plans):
             return None
         candidate = builder.result()
