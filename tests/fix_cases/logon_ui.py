@@ -50,3 +50,14 @@ def logon_built_up(profile):
 
 def logon_numbers(profile):
     return mapi.MAPILogonEx(0, profile, None, 0x10000 | 0x8000 | 0x1)
+
+
+def logon_grouped(profile):
+    return mapi.MAPILogonEx(
+        0, profile, None, mapi.MAPI_NT_SERVICE | (mapi.MAPI_NO_MAIL | mapi.MAPI_LOGON_UI)
+    )
+
+
+def logon_masked_twice(profile, debug):
+    flags = SERVICE_LOGON | 0x1
+    return mapi.MAPILogonEx(0, profile, None, mapi.MAPI_LOGON_UI | flags)
