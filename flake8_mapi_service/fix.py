@@ -14,7 +14,10 @@ place where the flags are *written*:
 Constants are spelled in the file's own dialect: the bare name where it is
 imported or defined, ``mapi.MAPI_NT_SERVICE`` where the pywin32 module is
 imported as ``mapi``, otherwise a new module constant placed beside the file's
-other constants.
+other constants.  MPS201 removes the UI constants (or their numbers) from the
+``|`` chains where they are written; a UI bit that comes from elsewhere is
+masked out (``flags & ~MAPI_PASSWORD_UI``).  Findings silenced with ``# noqa``
+or by the flake8 config's ignore lists are left alone.
 
 Every candidate result is checked before it is kept: it must parse and
 compile, the analysis run again on it must no longer report the fixed codes at
