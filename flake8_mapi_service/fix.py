@@ -941,6 +941,12 @@ class Builder:
         return bits.exact and bits.val == VALUES[name]
 
     def _module_alias(self, scope: Scope) -> Optional[str]:
+        """A name of the pywin32 mapi module visible in ``scope``: the one the call itself
+        uses (``m.MAPILogonEx``), else the first the module binds."""
+        func = self._current.site.node.func if self._plan is not None else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            if self.resolver.name_ref(func.value.value, scope) == MAPI_MODULE:
+                return func.value.value
         for alias in sorted(self.an.model.scope.bindings):
             if self.resolver.name_ref(alias, scope) == MAPI_MODULE:
                 return alias
