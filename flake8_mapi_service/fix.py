@@ -1524,7 +1524,7 @@ def run(args: argparse.Namespace) -> int:
             changed_files += 1
             if args.diff:
                 encoding = _encoding(outcome.original)
-                sys.stdout.write(
+                _write_out(
                     _diff(
                         path,
                         outcome.original.decode(encoding, "replace"),
@@ -1562,6 +1562,15 @@ def write_atomically(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _write_out(text: str) -> None:
+    """Write to standard output; characters the console cannot encode are replaced."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        sys.stdout.write(text.encode(encoding, "replace").decode(encoding, "replace"))
 
 
 def _encoding(data: bytes) -> str:
