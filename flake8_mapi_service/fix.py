@@ -445,10 +445,10 @@ class Builder:
         call = site.node
         if any(a.keyword is not None or a.star for a in call.args):
             raise CannotFix("the call uses keyword or star arguments")
-        n = len(call.args)
-        flags = _join([self._ref(name, site.scope) for name in plan.add])
         if site.flavour == "ctypes" or site.key != "mapi.MAPILogonEx":
             raise CannotFix("the flags argument is missing from a ctypes call")
+        n = len(call.args)
+        flags = _join([self._ref(name, site.scope) for name in plan.add])
         if n == 3:
             new = [cst.Arg(flags)]
         elif n == 2:

@@ -598,7 +598,12 @@ def test_generated_flags_round_trip() -> None:
         ["None", "(mapi.MAPI_INIT_VERSION, 0)", "(0, FLAGS)", "(mapi.MAPI_INIT_VERSION, flags)"]
     )
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(expressions, expressions, expressions, init)
     def check(module_flags: str, local_flags: str, call_flags: str, init_arg: str) -> None:
         local = local_flags.replace("flags", "FLAGS")  # no self-reference before binding
@@ -667,7 +672,12 @@ def test_generated_ctypes_structures_round_trip() -> None:
         ),
     )
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(ctor, st.lists(statement, min_size=1, max_size=6))
     def check(first: str, rest: List[str]) -> None:
         lines = [f"init = {first}", *rest, "mapi32.MAPIInitialize(byref(init))"]
