@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Generator, List, Sequence, Tuple, Type
 from . import __version__
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
 from .prefilter import may_concern_mapi
-from .settings import SERVICE_MODES, Settings
+from .settings import SERVICE_MODES, Settings, named_codes
 
 Report = Tuple[int, int, str, Type[Any]]
 
@@ -79,6 +79,15 @@ class Plugin:
             server_services=getattr(options, "mapi_server_services", None),
             extra_blocking_calls=getattr(options, "mapi_extra_blocking_calls", None),
             extra_ui_calls=getattr(options, "mapi_extra_ui_calls", None),
+            # An opt-in code is reported only when the user names it: flake8 would
+            # let a bare ``--select=MPS`` beat its default ignore.
+            opt_in=named_codes(
+                [
+                    *(getattr(options, "select", None) or ()),
+                    *(getattr(options, "extend_select", None) or ()),
+                ],
+                DEFAULT_IGNORED,
+            ),
         )
 
     # -- checking ---------------------------------------------------------------------
@@ -97,5 +106,7 @@ class Plugin:
             message = RULES_BY_CODE["MPS000"].format(exc=type(exc).__name__)
             yield 1, 0, message, type(self)
             return
+        hidden = set(DEFAULT_IGNORED) - set(settings.opt_in)
         for r in results:
-            yield r.line, r.col, r.message, type(self)
+            if r.code not in hidden:
+                yield r.line, r.col, r.message, type(self)

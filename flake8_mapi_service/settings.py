@@ -31,6 +31,8 @@ class Settings:
     server_services: Tuple[str, ...] = ("MSEMS",)
     extra_blocking_calls: Tuple[str, ...] = ()
     extra_ui_calls: Tuple[str, ...] = field(default=())
+    #: off-by-default codes the user named in --select/--extend-select (MPS109)
+    opt_in: Tuple[str, ...] = ()
 
     @classmethod
     def from_values(
@@ -40,6 +42,7 @@ class Settings:
         server_services: Sequence[str] | str | None = None,
         extra_blocking_calls: Sequence[str] | str | None = None,
         extra_ui_calls: Sequence[str] | str | None = None,
+        opt_in: Sequence[str] = (),
     ) -> Settings:
         mode = (service_mode or "auto").strip().lower()
         if mode not in SERVICE_MODES:
@@ -53,6 +56,7 @@ class Settings:
             server_services=servers,
             extra_blocking_calls=_split(extra_blocking_calls),
             extra_ui_calls=_split(extra_ui_calls),
+            opt_in=tuple(opt_in),
         )
 
     def path_is_service(self, filename: str) -> bool:
@@ -84,6 +88,13 @@ class Settings:
                 if pat.endswith("/") and cand.startswith(pat):
                     return True
         return False
+
+
+def named_codes(selections: Iterable[str], codes: Iterable[str]) -> Tuple[str, ...]:
+    """The ``codes`` that a selection names explicitly: ``MPS109``, ``MPS10`` or
+    ``MPS1`` name MPS109; the bare prefix ``MPS`` (or ``M``) does not."""
+    entries = [e.strip().upper() for e in selections if e and e.strip()]
+    return tuple(c for c in codes if any(len(e) > 3 and c.startswith(e) for e in entries))
 
 
 DEFAULT = Settings()

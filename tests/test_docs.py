@@ -162,15 +162,17 @@ def _codes(args: List[str], cwd: Path) -> List[Tuple[str, int, str]]:
     return [(Path(p).as_posix(), line, code) for p, line, _, code, _ in findings(proc.stdout)]
 
 
-def test_select_mps_turns_on_the_opt_in_code_as_readme_says(tmp_path: Path) -> None:
+def test_the_opt_in_code_needs_naming_as_readme_says(tmp_path: Path) -> None:
     (tmp_path / "logon.py").write_text(UNKNOWN_FLAGS, encoding="utf-8")
-    assert _codes(["--select=MPS", "logon.py"], tmp_path) == [("logon.py", 5, "MPS109")]
-    assert _codes(["--select=MPS", "--ignore=MPS109", "logon.py"], tmp_path) == []
-    # --extend-ignore on the command line would replace the config's; --ignore does not
-    (tmp_path / "setup.cfg").write_text("[flake8]\nextend-ignore = MPS109\n", encoding="utf-8")
-    assert _codes(["--select=MPS", "--extend-ignore=MPS999", "logon.py"], tmp_path) != []
-    assert _codes(["--select=MPS", "--ignore=MPS999", "logon.py"], tmp_path) == []
     assert _codes(["logon.py"], tmp_path) == []
+    assert _codes(["--select=MPS", "logon.py"], tmp_path) == []
+    named = [("logon.py", 5, "MPS109")]
+    for selection in ("--extend-select=MPS109", "--select=MPS1", "--select=E,MPS10"):
+        assert _codes([selection, "logon.py"], tmp_path) == named, selection
+    (tmp_path / "setup.cfg").write_text("[flake8]\nextend-select = MPS109\n", encoding="utf-8")
+    assert _codes(["--select=MPS", "logon.py"], tmp_path) == named
+    # and flake8's own ignore still wins over a named selection
+    assert _codes(["--select=MPS", "--extend-ignore=MPS109", "logon.py"], tmp_path) == []
 
 
 def test_readme_noqa_and_per_file_ignores(tmp_path: Path) -> None:
@@ -183,7 +185,7 @@ def test_readme_noqa_and_per_file_ignores(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     for path in ("service.py", "tools/admin.py", "tests/test_service.py"):
         (tmp_path / path).write_text(source.format(noqa_line), encoding="utf-8")
-    args = ["--mapi-service=always", "--select=MPS", "--ignore=MPS109", "."]
+    args = ["--mapi-service=always", "--select=MPS", "."]
     files = ("service.py", "tests/test_service.py", "tools/admin.py")
     # the noqa comment silences its code on its own line only
     got = [c for c in _codes(args, tmp_path) if c[2] == "MPS101"]

@@ -224,8 +224,9 @@ def test_jobs_2_equals_jobs_1() -> None:
     assert len(one.stdout.splitlines()) > 20
 
 
-def test_select_mps_turns_mps109_on_and_ignore_turns_it_off(tmp_path: Path) -> None:
-    # as README says: an explicit --select beats flake8's default ignore
+def test_select_mps_leaves_mps109_off_until_it_is_named(tmp_path: Path) -> None:
+    # as README says: the opt-in code is reported only when a selection names it
     _write(tmp_path, "svc.py", UNKNOWN_FLAGS)
-    assert (8, "MPS109") in _run(tmp_path, "--select=MPS", "svc.py")
-    assert _run(tmp_path, "--select=MPS", "--ignore=MPS109", "svc.py") == {(7, "MPS106")}
+    assert _run(tmp_path, "--select=MPS", "svc.py") == {(7, "MPS106")}
+    assert (8, "MPS109") in _run(tmp_path, "--select=MPS,MPS109", "svc.py")
+    assert (8, "MPS109") in _run(tmp_path, "--select=MPS1", "svc.py")

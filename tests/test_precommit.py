@@ -68,9 +68,9 @@ def _entry() -> List[str]:
 
 def test_hook_selects_mps_and_leaves_the_opt_in_codes_off() -> None:
     # `--select=MPS`, the shortest select, so that any MPS prefix in the user's
-    # per-file-ignores wins; `--ignore` (not --extend-ignore, which would replace the user's)
-    # for the off-by-default codes of the catalogue
-    assert _entry() == ["flake8", "--select=MPS", "--ignore=" + ",".join(DEFAULT_IGNORED)]
+    # per-file-ignores wins; the plugin itself keeps the opt-in codes off unless named
+    assert _entry() == ["flake8", "--select=MPS"]
+    assert DEFAULT_IGNORED == ("MPS109",)
 
 
 UNKNOWN_FLAGS = (
@@ -108,10 +108,15 @@ def test_hook_entry_keeps_the_users_configuration(tmp_path: Path) -> None:
     # per-file-ignores with short prefixes hold, MPS109 (logon.py) stays off, and no other
     # tool's codes are reported (service2.py has an unused import)
     assert got == [("service.py", BAD_LINE, BAD_CODE), ("service2.py", BAD_LINE + 1, BAD_CODE)]
-    # the user's extend-ignore is kept
-    (tmp_path / "setup.cfg").write_text("[flake8]\nextend-ignore = MPS101\n", encoding="utf-8")
-    proc = run_flake8([*args, "."], cwd=tmp_path)
-    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+    # the user's extend-ignore and ignore are kept
+    for key in ("extend-ignore", "ignore"):
+        (tmp_path / "setup.cfg").write_text(f"[flake8]\n{key} = MPS101\n", encoding="utf-8")
+        proc = run_flake8([*args, "."], cwd=tmp_path)
+        assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+    # and the user's extend-select turns the opt-in MPS109 on
+    (tmp_path / "setup.cfg").write_text("[flake8]\nextend-select = MPS109\n", encoding="utf-8")
+    proc = run_flake8([*args, "logon.py"], cwd=tmp_path)
+    assert [(line, code) for _, line, _, code, _ in findings(proc.stdout)] == [(5, "MPS109")]
 
 
 def test_readme_shows_both_ways() -> None:

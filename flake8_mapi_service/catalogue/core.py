@@ -305,7 +305,8 @@ RULES: List[Rule] = [
         name="undetermined-flags",
         message="the flags of {call} could not be determined ({what})",
         summary=(
-            "Opt-in (off by default; enable with `--extend-select=MPS109`). Reports a "
+            "Opt-in: reported only when a selection names it (`--extend-select=MPS109`, or `MPS109`, "
+            "`MPS10`, `MPS1` in `--select`); a bare `--select=MPS` leaves it off. Reports a "
             "`MAPIInitialize` or `MAPILogonEx` whose flags the analysis could not "
             "determine: the bits the other rules check (`MAPI_NT_SERVICE`, `MAPI_NO_MAIL`, "
             "the logon UI bits) are neither definitely set nor definitely clear."
