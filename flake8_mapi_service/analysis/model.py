@@ -11,8 +11,9 @@ binds after it).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -475,9 +476,168 @@ def _ctypes_fields(node: cst.ClassDef) -> Optional[List[str]]:
     return None
 
 
+# -- the fast traversal ------------------------------------------------------------------
+#
+# libcst's own ``module.visit(visitor)`` rebuilds every node it leaves (it is a
+# transformer underneath) and dispatches through several Python frames per node:
+# on MAPI-dense files it cost more than the parse.  ``walk`` visits the same
+# nodes in the same order (libcst's lexical order, so the k-th call is still the
+# k-th call) with the same ``visit_<Type>`` / ``leave_<Type>`` hooks and the same
+# statement stack as ``_Walker.on_visit`` / ``on_leave``, iteratively (no
+# recursion, whatever the nesting), and skips the whitespace, punctuation and
+# operator tokens no hook looks at.  tests/test_equivalence.py checks it against
+# libcst's visitor and the field order below against libcst's source.
+
+#: token-like nodes that never contain an expression or a statement
+_TOKENS: Tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comma,
+    cst.Semicolon,
+    cst.Colon,
+    cst.Dot,
+    cst.AssignEqual,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseUnaryOp,
+    cst.BaseCompOp,
+    cst.BaseAugOp,
+    cst.Asynchronous,
+)
+#: fields that only ever hold such tokens (skipped without looking)
+_TOKEN_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "comma",
+        "semicolon",
+        "newline",
+        "trailing_whitespace",
+        "leading_whitespace",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "equal",
+        "colon",
+        "first_colon",
+        "second_colon",
+        "dot",
+        "operator",
+        "asynchronous",
+    }
+)
+#: node types whose dataclass field order is not their lexical (visit) order
+_LEXICAL_ORDER: Dict[str, Tuple[str, ...]] = {
+    "Arg": ("keyword", "value"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    "IfExp": ("body", "test", "orelse"),
+    "ImportFrom": ("relative", "module", "names"),
+    "LazyImportFrom": ("relative", "module", "names"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "Parameters": (
+        "posonly_params",
+        "posonly_ind",
+        "params",
+        "star_arg",
+        "kwonly_params",
+        "star_kwarg",
+    ),
+    "TypeAlias": ("name", "type_parameters", "value"),
+}
+
+_Hooks = Tuple[bool, Optional[Callable[..., Any]], Optional[Callable[..., Any]], Tuple[str, ...]]
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def child_fields(tp: type) -> Tuple[str, ...]:
+    """The fields of a node type that may hold child nodes, in lexical order."""
+    fields = _FIELDS.get(tp)
+    if fields is None:
+        declared = [f.name for f in dataclasses.fields(tp)]
+        names = _LEXICAL_ORDER.get(tp.__name__, declared)
+        fields = tuple(
+            n
+            for n in names
+            if n in declared and n not in _TOKEN_FIELDS and not n.startswith("whitespace")
+        )
+        _FIELDS[tp] = fields
+    return fields
+
+
+def walk(
+    walker: cst.CSTVisitor, root: cst.CSTNode, stmts: Optional[List[cst.CSTNode]] = None
+) -> None:
+    """Visit ``root`` like ``root.visit(walker)`` would (see above), calling only
+    the walker's ``visit_<Type>`` / ``leave_<Type>`` hooks (not ``on_visit``);
+    ``stmts``, if given, is kept as the stack of the statements being visited."""
+    if stmts is None:
+        stmts = []
+    hooks_by_type: Dict[type, _Hooks] = {}
+    node_type = cst.CSTNode
+    tokens = _TOKENS
+    sequences = (tuple, list)
+    # items: a node to enter, or (leave hook or None, node, is statement) to leave
+    todo: List[Any] = [root]
+    while todo:
+        item = todo.pop()
+        if type(item) is tuple:
+            leave, node, is_stmt = item
+            if leave is not None:
+                leave(node)
+            if is_stmt:
+                stmts.pop()
+            continue
+        node = item
+        tp = type(node)
+        hooks = hooks_by_type.get(tp)
+        if hooks is None:
+            name = tp.__name__
+            hooks = (
+                issubclass(tp, _STATEMENTS),
+                getattr(walker, "visit_" + name, None),
+                getattr(walker, "leave_" + name, None),
+                child_fields(tp),
+            )
+            hooks_by_type[tp] = hooks
+        is_stmt, visit, leave, fields = hooks
+        if is_stmt:
+            stmts.append(node)
+        todo.append((leave, node, is_stmt))
+        if visit is not None and visit(node) is False:
+            continue
+        children: List[cst.CSTNode] = []
+        for f in fields:
+            value = getattr(node, f)
+            if isinstance(value, node_type):
+                if not isinstance(value, tokens):
+                    children.append(value)
+            elif type(value) in sequences:
+                for child in value:
+                    if isinstance(child, node_type) and not isinstance(child, tokens):
+                        children.append(child)
+        children.reverse()
+        todo.extend(children)
+
+
 def build_model(module: cst.Module) -> ModuleModel:
     walker = _Walker(module)
-    module.visit(walker)
+    walk(walker, module, walker.stmts)
     return ModuleModel(
         module=module,
         scope=walker.module_scope,

@@ -1,0 +1,293 @@
+"""flake8 with this plugin against flake8 without it, in one run.
+
+    python benchmarks/run.py            # every figure, a few minutes on 2 cores
+    python benchmarks/run.py --quick    # fewer rounds and files, for a smoke test
+
+Each benchmark runs whole flake8 processes (``benchmarks/flake8_side.py``), the
+two sides alternating (with, without, without, with, ...) for several rounds,
+with ``--isolated -j1`` so that neither config files nor parallelism blur the
+cost of the plugin.  It prints, per benchmark, the median wall time of each
+side, the median of the per-round ratios (with / without) and the median peak
+memory (max RSS of the process) of each side:
+
+a. real code without MAPI: a sample of Python's own standard library;
+b. editor latency: one small file without MAPI, the whole process;
+c. MAPI-dense service code: a few hundred modules generated from fixtures/;
+d. one large service file (about 18,000 lines) generated from fixtures/;
+
+and the plugin's own split (text check, parse, analysis, positions), measured
+in this process on the inputs of a, c and d.  Requires the project installed
+(``pip install -e .``) and a POSIX system (peak memory comes from wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+
+SIDE = str(HERE / "flake8_side.py")
+COMMON = ["--isolated", "-j1", "--exit-zero"]
+
+
+# -- one process ---------------------------------------------------------------
+
+
+def run_side(with_plugin: bool, paths: Sequence[str]) -> Tuple[float, int]:
+    """(wall seconds, peak RSS in KiB) of one flake8 process."""
+    flag = "--with-plugin" if with_plugin else "--without-plugin"
+    argv = [sys.executable, SIDE, flag, *COMMON, *paths]
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"flake8 failed ({proc.returncode}): {' '.join(argv[:4])}...\n{err}")
+    rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return wall, rss
+
+
+@dataclass
+class Figures:
+    name: str
+    files: int
+    lines: int
+    walls: Dict[bool, List[float]] = field(default_factory=lambda: {True: [], False: []})
+    rss: Dict[bool, List[int]] = field(default_factory=lambda: {True: [], False: []})
+    ratios: List[float] = field(default_factory=list)
+
+    def wall(self, side: bool) -> float:
+        return statistics.median(self.walls[side])
+
+    def peak(self, side: bool) -> float:
+        return statistics.median(self.rss[side]) / 1024
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def memory_ratio(self) -> float:
+        return statistics.median(self.rss[True]) / statistics.median(self.rss[False])
+
+
+def compare(name: str, paths: Sequence[str], rounds: int, lines: int) -> Figures:
+    figures = Figures(name, len(paths), lines)
+    run_side(True, paths)  # warm the file cache and the byte-code of both sides
+    run_side(False, paths)
+    for r in range(rounds):
+        order = (True, False) if r % 2 == 0 else (False, True)
+        walls: Dict[bool, float] = {}
+        for side in order:
+            wall, rss = run_side(side, paths)
+            walls[side] = wall
+            figures.walls[side].append(wall)
+            figures.rss[side].append(rss)
+        figures.ratios.append(walls[True] / walls[False])
+    return figures
+
+
+# -- inputs ----------------------------------------------------------------------
+
+
+def stdlib_sample(count: int) -> List[Path]:
+    """``count`` top-level modules of the standard library, evenly spread by name."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    modules = sorted(p for p in stdlib.glob("*.py") if p.stat().st_size > 2_000)
+    if count >= len(modules):
+        return modules
+    step = len(modules) / count
+    return [modules[int(i * step)] for i in range(count)]
+
+
+def small_file() -> Path:
+    """A small stdlib module without MAPI (``colorsys``: about 170 lines)."""
+    return Path(sysconfig.get_paths()["stdlib"]) / "colorsys.py"
+
+
+def count_lines(paths: Sequence[Path]) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in paths)
+
+
+# -- the plugin's own split ---------------------------------------------------------
+
+
+def plugin_split(paths: Sequence[Path]) -> Dict[str, float]:
+    """Seconds spent in the plugin's stages over ``paths``, in this process."""
+    from flake8_mapi_service.analysis import engine
+    from flake8_mapi_service.prefilter import may_concern_mapi
+    from flake8_mapi_service.settings import Settings
+
+    spent = {"text check": 0.0, "parse": 0.0, "analysis": 0.0, "positions": 0.0}
+    original_parse = engine.parse
+    original_positions = engine.Positions
+
+    def timed_parse(source: str) -> Any:
+        t = time.perf_counter()
+        try:
+            return original_parse(source)
+        finally:
+            spent["parse"] += time.perf_counter() - t
+
+    class TimedPositions(original_positions):  # type: ignore[misc, valid-type]
+        def of_call(self, node: Any, index: int) -> Tuple[int, int]:
+            t = time.perf_counter()
+            try:
+                return super().of_call(node, index)
+            finally:
+                spent["positions"] += time.perf_counter() - t
+
+    settings = Settings()
+    inputs = []
+    for path in paths:
+        with tokenize.open(path) as f:
+            lines = f.read().splitlines(keepends=True)
+        inputs.append((str(path), lines, ast.parse("".join(lines))))
+    engine.parse = timed_parse  # type: ignore[assignment]
+    engine.Positions = TimedPositions  # type: ignore[misc]
+    total = 0.0
+    try:
+        for filename, lines, tree in inputs:
+            t = time.perf_counter()
+            concerned = may_concern_mapi(lines)
+            spent["text check"] += time.perf_counter() - t
+            if concerned:
+                t = time.perf_counter()
+                engine.analyze(lines, filename, settings, tree)
+                total += time.perf_counter() - t
+    finally:
+        engine.parse = original_parse  # type: ignore[assignment]
+        engine.Positions = original_positions  # type: ignore[misc]
+    spent["analysis"] = total - spent["parse"] - spent["positions"]
+    return spent
+
+
+# -- report ---------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import flake8
+    import libcst
+
+    libcst_version = getattr(libcst, "__version__", None)
+    if libcst_version is None:
+        from importlib.metadata import version
+
+        libcst_version = version("libcst")
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, flake8 {flake8.__version__}, libcst {libcst_version}"
+    )
+
+
+def report(all_figures: Sequence[Tuple[Figures, str, Callable[[Figures], bool]]]) -> None:
+    print()
+    print(
+        f"{'benchmark':<36} {'files':>5} {'lines':>7} {'with':>8} {'without':>8} "
+        f"{'ratio':>6} {'peak with':>10} {'peak w/o':>9} {'mem':>5}  target"
+    )
+    for f, target, ok in all_figures:
+        print(
+            f"{f.name:<36} {f.files:>5} {f.lines:>7} {f.wall(True):>7.2f}s {f.wall(False):>7.2f}s "
+            f"{f.ratio:>6.2f} {f.peak(True):>8.0f}MB {f.peak(False):>7.0f}MB "
+            f"{f.memory_ratio:>5.2f}  {target} {'ok' if ok(f) else 'MISSED'}"
+        )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and files")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per benchmark")
+    parser.add_argument("--stdlib-files", type=int, default=None, help="stdlib modules (a)")
+    parser.add_argument("--corpus-files", type=int, default=300, help="generated modules (c)")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (1 if args.quick else 5)
+    stdlib_count = args.stdlib_files or (10 if args.quick else 60)
+    corpus_count = 30 if args.quick else args.corpus_files
+
+    print(f"machine: {machine()}")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mps-bench-") as tmp:
+        work = Path(tmp)
+        stdlib = stdlib_sample(stdlib_count)
+        small = small_file()
+        services = corpus.service_corpus(work / "services", count=corpus_count)
+        large = corpus.large_service_file(work / "large" / "large_service.py")
+
+        results: List[Tuple[Figures, str, Callable[[Figures], bool]]] = []
+        plan = [
+            (
+                "a. stdlib sample (no MAPI)",
+                stdlib,
+                rounds,
+                "ratio <= 1.05",
+                lambda f: f.ratio <= 1.05,
+            ),
+            (
+                "b. one small file, whole process",
+                [small],
+                rounds * 3,
+                "ratio <= 1.15",
+                lambda f: f.ratio <= 1.15,
+            ),
+            (
+                "c. MAPI-dense service corpus",
+                services,
+                rounds,
+                "ratio <= 2.0",
+                lambda f: f.ratio <= 2.0,
+            ),
+            (
+                "d. one large service file",
+                [large],
+                max(1, rounds - 2),
+                "mem <= 3x",
+                lambda f: f.memory_ratio <= 3.0,
+            ),
+        ]
+        for name, paths, n, target, ok in plan:
+            print(f"running {name} ({len(paths)} files, {n} rounds per side)...", flush=True)
+            figures = compare(name, [str(p) for p in paths], n, count_lines(paths))
+            results.append((figures, target, ok))
+        report(results)
+
+        print()
+        print("the plugin's own split (this process, seconds; analysis includes rules):")
+        for name, paths in (("a", stdlib), ("c", services), ("d", [large])):
+            spent = plugin_split(paths)
+            parts = "  ".join(f"{k} {v:.3f}" for k, v in spent.items())
+            print(f"  {name}: {parts}  total {sum(spent.values()):.3f}")
+    print(f"\nbenchmark took {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
