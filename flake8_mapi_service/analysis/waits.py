@@ -105,6 +105,8 @@ PUMP_KEYS: FrozenSet[str] = frozenset(
         "win32gui.PumpWaitingMessages",
         "win32gui.PumpMessages",
         "servicemanager.PumpWaitingMessages",
+        "win32ui.PumpWaitingMessages",  # Pythonwin's own pump
+        "win32ui.PumpMessages",
         # waits while pumping (RULES.md 1.5): a pumped wait, and it pumps
         "pythoncom.CoWaitForMultipleHandles",
     }
