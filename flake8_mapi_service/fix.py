@@ -724,13 +724,35 @@ class Builder:
         self._set(expr, self._rewrite(expr, scope))
 
     def _may_be_ctypes_number(self, name: str, scope: Scope) -> bool:
-        """A name some assignment binds to ``c_ulong(...)`` (or another call)."""
+        """A name some assignment binds to ``c_ulong(...)`` (or another call), or a
+        parameter whose default or some same-module caller passes a call."""
         owner = self.resolver.binding_scope(name, scope)
         if owner is None:
             return False
         for source in owner.bindings.get(name, []):
             if isinstance(source, AssignSource) and isinstance(source.value, cst.Call):
                 return True
+        if not isinstance(owner, FunctionScope):
+            return False
+        param = next((p for p in owner.params if p.name == name), None)
+        if param is None:
+            return False
+        if isinstance(param.default, cst.Call):
+            return True
+        index = owner.params.index(param)
+        for call, bound in self.an.flow.calls_of(owner):
+            offset = 1 if (bound and owner.cls is not None and owner.self_name is not None) else 0
+            positional = [a for a in call.node.args if a.keyword is None and not a.star]
+            for arg in call.node.args:
+                keyword = arg.keyword.value if arg.keyword is not None else None
+                passed = keyword == name or (
+                    keyword is None
+                    and param.kind in ("posonly", "pos")
+                    and 0 <= index - offset < len(positional)
+                    and positional[index - offset] is arg
+                )
+                if passed and isinstance(arg.value, cst.Call):
+                    return True
         return False
 
     def _rewrite(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:

@@ -1,4 +1,4 @@
-# fix-left: MPS102@18 MPS103@18 MPS102@20 MPS103@20
+# fix-left: MPS102@18 MPS103@18 MPS102@20 MPS103@20 MPS102@27 MPS103@27
 """ctypes numbers: c_ulong(FLAGS) changes FLAGS; a shared c_ulong variable is left alone."""
 
 import ctypes
@@ -22,3 +22,12 @@ class Svc(win32serviceutil.ServiceFramework):
         mapi32.MAPILogonEx(0, None, None, flags, ctypes.byref(s))
         f2 = int(0x20 | MAPI_NT_SERVICE | MAPI_NO_MAIL)
         mapi32.MAPILogonEx(0, None, None, f2, ctypes.byref(s))
+
+
+def logon_with(flags):
+    s = ctypes.c_void_p()
+    mapi32.MAPILogonEx(0, None, None, flags, ctypes.byref(s))
+
+
+def start():
+    logon_with(ctypes.c_ulong(MAPI_EXTENDED))  # a caller passes a ctypes number
