@@ -126,6 +126,9 @@ def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
         "m = mapi if other.ok else other\nm.MAPILogonEx(0, '', None, 0)\n",
         # a same-named module that is not pywin32's
         "import mymail.mapi as mapi\nmapi.MAPILogonEx(0, '', None, 0)\n",
+        # a top-level module of the user's own named like the API's keys
+        "import mapi\nmapi.MAPIInitialize(None)\nmapi.MAPILogonEx(0, '', None, 0)\n",
+        "import kernel32\nimport mapiobj\nkernel32.Sleep(1)\nmapiobj.Logoff(0, 0, 0)\n",
     ],
 )
 def test_what_is_not_mapi(source: str) -> None:

@@ -76,7 +76,15 @@ def api_key(ref: Optional[str]) -> Tuple[Optional[str], str]:
         return None, ""
     if ref.startswith(MAPI_MODULE + "."):
         return "mapi." + ref[len(MAPI_MODULE) + 1 :], "pywin32"
+    if ref.split(".", 1)[0] in _RESERVED_KEY_HEADS:
+        # a module of the user's own named ``mapi`` or ``kernel32`` is not the API
+        return "module:" + ref, "python"
     return ref, "python"
+
+
+#: the first segment of the keys the analysis itself gives to MAPI, MAPI
+#: objects' methods and ctypes DLL functions
+_RESERVED_KEY_HEADS = frozenset({"mapi", "mapiobj", *DLL_ALIASES.values()})
 
 
 def string_literal(node: Optional[cst.BaseExpression]) -> Optional[str]:
