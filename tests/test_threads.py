@@ -708,3 +708,21 @@ def test_pywin32_service_demos_get_no_finding() -> None:
     proc = run_flake8([OTHERS_OFF, "--select=MPS", str(PYWIN32_SERVICE_DEMOS)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
+
+
+def test_a_message_branch_calling_an_unknown_function_is_unknown() -> None:
+    info = msgwait(
+        """
+        from pumps import Pumper
+
+        class Svc(Pumper):
+            def run(self, stop):
+                while True:
+                    rc = win32event.MsgWaitForMultipleObjects([stop], 0, -1, 0xFF)
+                    if rc == win32event.WAIT_OBJECT_0:
+                        break
+                    elif rc == win32event.WAIT_OBJECT_0 + 1:
+                        self.pump_messages()
+        """
+    )
+    assert info.reaches_pump is None and not info.wrong

@@ -776,6 +776,8 @@ class _MessageCase:
         self.found = False
         self.unknown = False
         self.seen: Set[Tuple[BlockKey, int]] = set()
+        self._pumping_blocks: Optional[Set[BlockKey]] = None
+        self._opaque_blocks: Optional[Set[BlockKey]] = None
         self.todo: List[Tuple[BlockKey, int]] = []
         start = self.index.unit_of(site.stmt)
         self.start = start
@@ -1035,6 +1037,7 @@ class _MessageCase:
     # -- if/elif/else on the result -------------------------------------------------------------------
     def _if_chain(self, stmt: cst.If, block: BlockKey, position: int) -> None:
         current: cst.If = stmt
+        on_result = False
         for _ in range(100_000):
             for site in self.index.sites_by_stmt.get(id(current), ()):
                 if site is self.site:
@@ -1046,10 +1049,11 @@ class _MessageCase:
                     self.unknown = True
                     return
             result = self.classify(current.test)
+            on_result = on_result or _mentions(current.test, self.name, self.call)
             if result != MAYBE:
                 self._check_wrong(current)
             if result in (MATCH, MAYBE):
-                self.todo.append(((id(current), "body"), 0))
+                self._enter(current, "body", on_result)
                 if result == MATCH:
                     return
             orelse = current.orelse
@@ -1057,10 +1061,26 @@ class _MessageCase:
                 current = orelse
                 continue
             if orelse is not None:
-                self.todo.append(((id(current), "else"), 0))
+                self._enter(current, "else", on_result)
             else:
                 self.todo.append((block, position + 1))
             return
+
+    def _enter(self, stmt: cst.If, part: str, on_result: bool) -> None:
+        """Follow the message case into a branch.  A branch of a test on the
+        result that calls something the analysis cannot see (a method inherited
+        from another module, say) may be the author's pump: unknown."""
+        if on_result:
+            if self._opaque_blocks is None:
+                blocks: Set[BlockKey] = set()
+                for site in self.site.scope.calls:
+                    if site.key is None and site.target is None and site is not self.site:
+                        unit = self.index.unit_of(site.stmt)
+                        blocks.update(self.index.chain.get(id(unit), ()))
+                self._opaque_blocks = blocks
+            if (id(stmt), part) in self._opaque_blocks:
+                self.unknown = True
+        self.todo.append(((id(stmt), part), 0))
 
     def _check_wrong(self, stmt: cst.If) -> None:
         """MPS403: the branch pumps, and compares the result with WAIT_OBJECT_0 + k
@@ -1092,12 +1112,13 @@ class _MessageCase:
         return None
 
     def _block_pumps(self, stmt: cst.If) -> bool:
-        key = (id(stmt), "body")
-        for site in self.site.scope.calls:
-            if key in self.index.chain.get(id(self.index.unit_of(site.stmt)), ()):
+        if self._pumping_blocks is None:
+            blocks: Set[BlockKey] = set()
+            for site in self.site.scope.calls:
                 if self.waits.is_pump(site):
-                    return True
-        return False
+                    blocks.update(self.index.chain.get(id(self.index.unit_of(site.stmt)), ()))
+            self._pumping_blocks = blocks
+        return (id(stmt), "body") in self._pumping_blocks
 
     def _equalities(self, test: cst.BaseExpression) -> List[Tuple[Optional[Affine], str]]:
         """Values the result is compared equal with (``==`` and ``in``) in a test."""
