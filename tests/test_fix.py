@@ -8,6 +8,7 @@ may carry ``# fix-options: --mapi-service=always`` (the fix command's options) a
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -352,6 +353,69 @@ def test_pre_commit_hook_runs_the_fix(tmp_path: Path) -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _git_env(tmp_path: Path) -> Dict[str, str]:
+    env = dict(os.environ)
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["GIT_CONFIG_GLOBAL"] = os.devnull
+    return env
+
+
+def _run(args: List[str], cwd: Path, env: Dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=str(cwd), env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_real_pre_commit_runs_the_fix_hook(tmp_path: Path) -> None:
+    """pre-commit installs this repository's committed hook and fixes a staged service."""
+    env = _git_env(tmp_path)
+    head = _run(["git", "rev-parse", "HEAD"], ROOT, env)
+    assert head.returncode == 0, head.stderr
+    shown = _run(["git", "show", f"{head.stdout.strip()}:.pre-commit-hooks.yaml"], ROOT, env)
+    manifest = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert shown.stdout == manifest, "commit .pre-commit-hooks.yaml first"
+    project = tmp_path / "project"
+    project.mkdir()
+    assert (
+        _run(["git", "-c", "init.defaultBranch=main", "init", "-q"], project, env).returncode == 0
+    )
+    for key, value in (
+        ("user.name", "Service Author"),
+        ("user.email", "author@example.invalid"),
+        ("commit.gpgsign", "false"),
+    ):
+        assert _run(["git", "config", key, value], project, env).returncode == 0
+    config = {
+        "repos": [
+            {
+                "repo": str(ROOT),
+                "rev": head.stdout.strip(),
+                "hooks": [{"id": "flake8-mapi-service-fix"}],
+            }
+        ]
+    }
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    proc = _run([sys.executable, "-m", "pre_commit", "install"], project, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    shutil.copyfile(CASES / "bare_names.py", project / "service.py")
+    assert _run(["git", "add", "."], project, env).returncode == 0
+
+    # the hook fixes the staged file and fails the commit so the change can be reviewed
+    proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(r"^flake8-mapi-service fix\.+Failed$", output, flags=re.M), output
+    assert "service.py:20:9: MPS101 fixed" in output
+    expected = (CASES / "bare_names.fixed.py").read_bytes()
+    assert (project / "service.py").read_bytes() == expected
+
+    # staged again, the fixed service is committed
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert re.search(r"^flake8-mapi-service fix\.+Passed$", output, flags=re.M), output
 
 
 # -- round trip over every fixture ------------------------------------------------------------
