@@ -726,3 +726,20 @@ def test_a_message_branch_calling_an_unknown_function_is_unknown() -> None:
         """
     )
     assert info.reaches_pump is None and not info.wrong
+
+
+def test_an_unseen_call_on_the_fall_through_path_is_unknown() -> None:
+    body = """
+        from pumps import Pumper
+
+        class Svc(Pumper):
+            def run(self, stop):
+                while True:
+                    rc = win32event.MsgWaitForMultipleObjects([stop], 0, -1, 0xFF)
+                    if rc == win32event.WAIT_OBJECT_0:
+                        break
+                    self.log.info("woken")
+                    {call}
+        """
+    assert msgwait(body.format(call="self.pump_messages()")).reaches_pump is None
+    assert msgwait(body.format(call="print(rc)")).reaches_pump is False

@@ -777,7 +777,6 @@ class _MessageCase:
         self.unknown = False
         self.seen: Set[Tuple[BlockKey, int]] = set()
         self._pumping_blocks: Optional[Set[BlockKey]] = None
-        self._opaque_blocks: Optional[Set[BlockKey]] = None
         self.todo: List[Tuple[BlockKey, int]] = []
         start = self.index.unit_of(site.stmt)
         self.start = start
@@ -852,8 +851,8 @@ class _MessageCase:
         if id(stmt) in self.ancestors:
             # the next iteration reaches the wait again: only what precedes it runs
             for site in self._sites_within(stmt):
-                if site.index < self.site.index and self.waits.is_pump(site):
-                    self.found = True
+                if site.index < self.site.index and self._pumps(site):
+                    return
             return
         smalls = _smalls(stmt)
         if smalls is not None:
@@ -863,8 +862,7 @@ class _MessageCase:
             self.todo.append((block, position + 1))
             return
         for site in self.index.sites_by_stmt.get(id(stmt), ()):
-            if self.waits.is_pump(site):
-                self.found = True
+            if site is not self.site and self._pumps(site):
                 return
         if isinstance(stmt, cst.If):
             self._if_chain(stmt, block, position)
@@ -895,8 +893,7 @@ class _MessageCase:
     ) -> None:
         for small in smalls:
             for site in self.index.sites_by_stmt.get(id(small), ()):
-                if self.waits.is_pump(site):
-                    self.found = True
+                if self._pumps(site):
                     return
             if self._small_mentions(small):
                 return
@@ -1025,8 +1022,7 @@ class _MessageCase:
 
     def _next_iteration(self, loop: cst.CSTNode) -> None:
         for site in self.index.sites_by_stmt.get(id(loop), ()):
-            if isinstance(loop, cst.While) and self.waits.is_pump(site):
-                self.found = True
+            if isinstance(loop, cst.While) and self._pumps(site):
                 return
         self.todo.append(((id(loop), "body"), 0))
         if isinstance(loop, cst.While) and _always_true(loop.test):
@@ -1037,23 +1033,20 @@ class _MessageCase:
     # -- if/elif/else on the result -------------------------------------------------------------------
     def _if_chain(self, stmt: cst.If, block: BlockKey, position: int) -> None:
         current: cst.If = stmt
-        on_result = False
         for _ in range(100_000):
             for site in self.index.sites_by_stmt.get(id(current), ()):
                 if site is self.site:
                     continue
-                if self.waits.is_pump(site):
-                    self.found = True
+                if self._pumps(site):
                     return
                 if self._passes_result(site):
                     self.unknown = True
                     return
             result = self.classify(current.test)
-            on_result = on_result or _mentions(current.test, self.name, self.call)
             if result != MAYBE:
                 self._check_wrong(current)
             if result in (MATCH, MAYBE):
-                self._enter(current, "body", on_result)
+                self.todo.append(((id(current), "body"), 0))
                 if result == MATCH:
                     return
             orelse = current.orelse
@@ -1061,26 +1054,21 @@ class _MessageCase:
                 current = orelse
                 continue
             if orelse is not None:
-                self._enter(current, "else", on_result)
+                self.todo.append(((id(current), "else"), 0))
             else:
                 self.todo.append((block, position + 1))
             return
 
-    def _enter(self, stmt: cst.If, part: str, on_result: bool) -> None:
-        """Follow the message case into a branch.  A branch of a test on the
-        result that calls something the analysis cannot see (a method inherited
-        from another module, say) may be the author's pump: unknown."""
-        if on_result:
-            if self._opaque_blocks is None:
-                blocks: Set[BlockKey] = set()
-                for site in self.site.scope.calls:
-                    if site.key is None and site.target is None and site is not self.site:
-                        unit = self.index.unit_of(site.stmt)
-                        blocks.update(self.index.chain.get(id(unit), ()))
-                self._opaque_blocks = blocks
-            if (id(stmt), part) in self._opaque_blocks:
-                self.unknown = True
-        self.todo.append(((id(stmt), part), 0))
+    def _pumps(self, site: CallSite) -> bool:
+        """A call on the message case's path: a pump ends the walk (True); a call
+        the analysis cannot see may pump (a method inherited from another module),
+        so the answer becomes unknown unless a pump is found."""
+        if self.waits.is_pump(site):
+            self.found = True
+            return True
+        if site.key is None and site.target is None and not _neutral_call(site):
+            self.unknown = True
+        return False
 
     def _check_wrong(self, stmt: cst.If) -> None:
         """MPS403: the branch pumps, and compares the result with WAIT_OBJECT_0 + k
@@ -1256,6 +1244,54 @@ class _MessageCase:
             v = bits.val
             return (None, v - (1 << 32) if v >= 1 << 31 else v)
         return None
+
+
+#: methods of objects the analysis cannot see that are taken not to pump
+_NEUTRAL_METHODS: FrozenSet[str] = frozenset(
+    {
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "write",
+        "flush",
+        "append",
+        "extend",
+        "add",
+        "pop",
+        "remove",
+        "discard",
+        "update",
+        "clear",
+        "set",
+        "is_set",
+        "put",
+        "put_nowait",
+        "get_nowait",
+        "format",
+        "join",
+        "split",
+        "strip",
+        "encode",
+        "decode",
+        "startswith",
+        "endswith",
+        "keys",
+        "values",
+        "items",
+        "copy",
+        "ReportServiceStatus",
+    }
+)
+
+
+def _neutral_call(site: CallSite) -> bool:
+    func = site.node.func
+    return isinstance(func, cst.Attribute) and func.attr.value in _NEUTRAL_METHODS
 
 
 def _truth(value: Optional[bool]) -> str:

@@ -243,9 +243,10 @@ RULES: List[Rule] = [
         limits=(
             "Silent when the result is stored somewhere else than a local name (or "
             "compared directly in an `if`), rebound, or handed to a call the analysis "
-            "does not know (it may handle the message case), when a branch of a test on the "
-            "result that the message case may take calls a function the analysis cannot see "
-            "(an inherited method from another module may be the pump), and when the message case "
+            "does not know (it may handle the message case), when the message case's path "
+            "calls a function the analysis cannot see (an inherited method from another "
+            "module may be the pump; logging-like methods such as `info`, `write`, `set` "
+            "do not count), and when the message case "
             "cannot be told apart (the handle count is unknown and the comparison is not "
             "`len()` of the same list). Exceptions are not followed. Any pump the message "
             "case may reach counts, even on some paths only. Applies to every "
