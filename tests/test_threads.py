@@ -743,3 +743,22 @@ def test_an_unseen_call_on_the_fall_through_path_is_unknown() -> None:
         """
     assert msgwait(body.format(call="self.pump_messages()")).reaches_pump is None
     assert msgwait(body.format(call="print(rc)")).reaches_pump is False
+
+
+def test_a_loop_calling_an_unseen_inherited_method_may_pump() -> None:
+    body = """
+    from pumps import Pumper
+
+    class Svc(Pumper):
+        def run(self, stop):
+            mapi.MAPIInitialize(INIT)
+            while True:
+                self.{method}()
+                win32event.WaitForSingleObject(stop, 1000)
+            mapi.MAPIUninitialize()
+
+        def poll(self):
+            pass
+    """
+    assert findings(body.format(method="pump_messages")) == set()
+    assert findings(body.format(method="poll")) == {(9, "MPS401")}

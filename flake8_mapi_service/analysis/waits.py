@@ -431,10 +431,20 @@ class Waits:
         if cached is None:
             cached = set()
             for site in scope.calls:
-                if self.is_pump(site):
+                if self.is_pump(site) or self._unseen_self_method(site):
                     cached.update(self._loops_of(site))
             self._loop_pumps[id(scope)] = cached
         return cached
+
+    def _unseen_self_method(self, site: CallSite) -> bool:
+        """``self.m()`` where ``m`` comes from a base class of another module: it may
+        be a pump (a loop that calls it is taken as possibly pumping)."""
+        if site.key is not None or site.target is not None or _neutral_call(site):
+            return False
+        func = site.node.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        return self.an.resolver.self_class(func.value, site.scope) is not None
 
     def in_pumping_loop(self, site: CallSite) -> bool:
         pumping = self.pumping_loops(site.scope)
