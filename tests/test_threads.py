@@ -762,3 +762,38 @@ def test_a_loop_calling_an_unseen_inherited_method_may_pump() -> None:
     """
     assert findings(body.format(method="pump_messages")) == set()
     assert findings(body.format(method="poll")) == {(9, "MPS401")}
+
+
+def test_timeouts_in_self_attributes() -> None:
+    an = make(
+        """
+        class Svc:
+            def __init__(self):
+                self.timeout = 120000
+                self.forever = win32event.INFINITE
+                self.pause = 0.5
+                self.varies = 1000
+
+            def reconfigure(self, value):
+                self.varies = value
+
+            def run(self, stop):
+                win32event.WaitForSingleObject(stop, self.timeout)
+                win32event.WaitForSingleObject(stop, self.forever)
+                time.sleep(self.pause)
+                win32event.WaitForSingleObject(stop, self.varies)
+        """
+    )
+    assert (
+        an.waits.classify(site(an, "win32event.WaitForSingleObject(stop, self.timeout)")).timeout
+        == FINITE
+    )  # type: ignore[union-attr]
+    assert (
+        an.waits.classify(site(an, "win32event.WaitForSingleObject(stop, self.forever)")).timeout
+        == FOREVER
+    )  # type: ignore[union-attr]
+    assert an.waits.classify(site(an, "time.sleep(self.pause)")).timeout == FINITE  # type: ignore[union-attr]
+    assert (
+        an.waits.classify(site(an, "win32event.WaitForSingleObject(stop, self.varies)")).timeout
+        == UNKNOWN_WAIT
+    )  # type: ignore[union-attr]

@@ -279,11 +279,38 @@ class Waits:
         if expr is None:
             return UNKNOWN_WAIT
         value = self.an.bits(site, expr)
+        if not value.exact and isinstance(expr, cst.Attribute):
+            number = self._self_number(expr, site.scope)
+            if isinstance(number, float) and number == int(number):
+                value = Bits.const(int(number))
         if value.exact:
             if value.val == 0:
                 return ZERO_WAIT
             return FOREVER if value.val == INFINITE else FINITE
         return UNKNOWN_WAIT
+
+    def _self_number(self, expr: cst.Attribute, scope: Scope) -> Number:
+        """``self.timeout`` when every assignment of it in the class (or a base
+        class of the module) is the same number or constant."""
+        resolver = self.an.resolver
+        cls = resolver.self_class(expr.value, scope)
+        if cls is None:
+            return _UNKNOWN
+        sources = resolver.self_attr_sources(cls, expr.attr.value)
+        found: Set[float] = set()
+        for value, method in sources:
+            if value is None:
+                return _UNKNOWN
+            literal = _literal_number(value)
+            if literal is _UNKNOWN:
+                bits = as_bits(self.an.flow.value_at(value, method, method.node))
+                if not bits.exact:
+                    return _UNKNOWN
+                literal = float(bits.val)
+            if not isinstance(literal, float):
+                return _UNKNOWN
+            found.add(literal)
+        return found.pop() if len(found) == 1 else _UNKNOWN
 
     def _seconds(self, site: CallSite, index: int, keyword: str, sleep: bool = False) -> str:
         expr = _argument(site.node, index, keyword)
@@ -318,6 +345,10 @@ class Waits:
                     found.add(literal)  # type: ignore[arg-type]
                 if len(found) == 1:
                     return found.pop()
+        if isinstance(expr, cst.Attribute):
+            number = self._self_number(expr, site.scope)
+            if number is not _UNKNOWN:
+                return number
         v = self.an.value(site, expr)
         if v is NONE:
             return None
