@@ -797,3 +797,19 @@ def test_timeouts_in_self_attributes() -> None:
         an.waits.classify(site(an, "win32event.WaitForSingleObject(stop, self.varies)")).timeout
         == UNKNOWN_WAIT
     )  # type: ignore[union-attr]
+
+
+def test_deeply_nested_helpers() -> None:
+    depth = 90
+    lines = ["import time", "from win32com.mapi import mapi", "def f0():"]
+    lines += ["    mapi.MAPIInitialize((0, 0x10000))", "    f1()"]
+    indent = "    "
+    for i in range(1, depth):
+        lines.append(f"{indent}def f{i}():")
+        indent += "    "
+        lines.append(f"{indent}f{i + 1}()")
+    lines.append(f"{indent}def f{depth}():")
+    lines.append(f"{indent}    time.sleep(4)")
+    lines.append(f"{indent}f{depth}()")
+    results = analyze([line + "\n" for line in lines], "nested.py", ALWAYS)
+    assert [(r.line, r.code) for r in results if r.code == "MPS401"] == [(len(lines) - 1, "MPS401")]

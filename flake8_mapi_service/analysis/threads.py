@@ -146,7 +146,6 @@ class ThreadModel:
                             methods[name], "control", f"control handler {methods[name].qualname}"
                         )
                     )
-        # -- the MAPI thread -----------------------------------------------------------
         # -- other threads --------------------------------------------------------------
         self.workers: List[ThreadRoot] = self._workers()
         self._reach: Dict[int, Set[int]] = {}
