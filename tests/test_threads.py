@@ -813,3 +813,13 @@ def test_deeply_nested_helpers() -> None:
     lines.append(f"{indent}f{depth}()")
     results = analyze([line + "\n" for line in lines], "nested.py", ALWAYS)
     assert [(r.line, r.code) for r in results if r.code == "MPS401"] == [(len(lines) - 1, "MPS401")]
+
+
+def test_a_zero_timeout_poll_is_not_mps404() -> None:
+    body = """
+    def poll(stop):
+        rc = win32event.MsgWaitForMultipleObjectsEx([stop], {timeout}, 0, 0)
+        return rc
+    """
+    assert findings(body.format(timeout=0)) == set()
+    assert findings(body.format(timeout=100)) == {(3, "MPS404")}

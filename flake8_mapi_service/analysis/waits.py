@@ -138,13 +138,14 @@ class _MsgWaitLayout:
     handles: int  # index of the handle list (pywin32) or array (ctypes)
     count: Optional[int]  # index of nCount (ctypes), None for pywin32
     mask: int  # index of the wake mask
+    timeout: int  # index of the timeout in milliseconds
 
 
 MSGWAIT_LAYOUTS: Dict[str, _MsgWaitLayout] = {
-    "win32event.MsgWaitForMultipleObjects": _MsgWaitLayout(0, None, 3),
-    "win32event.MsgWaitForMultipleObjectsEx": _MsgWaitLayout(0, None, 2),
-    "user32.MsgWaitForMultipleObjects": _MsgWaitLayout(1, 0, 4),
-    "user32.MsgWaitForMultipleObjectsEx": _MsgWaitLayout(1, 0, 3),
+    "win32event.MsgWaitForMultipleObjects": _MsgWaitLayout(0, None, 3, 2),
+    "win32event.MsgWaitForMultipleObjectsEx": _MsgWaitLayout(0, None, 2, 1),
+    "user32.MsgWaitForMultipleObjects": _MsgWaitLayout(1, 0, 4, 3),
+    "user32.MsgWaitForMultipleObjectsEx": _MsgWaitLayout(1, 0, 3, 2),
 }
 MSGWAIT_KEYS: FrozenSet[str] = frozenset(MSGWAIT_LAYOUTS)
 
@@ -509,6 +510,7 @@ class Waits:
         layout = MSGWAIT_LAYOUTS[site.key or ""]
         info = MsgWait(site)
         info.mask = self._arg_bits(site, layout.mask)
+        info.timeout = self._milliseconds(site, layout.timeout)
         count, ident = self._handle_count(site, layout)
         info.handles, info.ident = count, ident
         if site.discarded:
@@ -648,6 +650,8 @@ class MsgWait:
     site: CallSite
     discarded: bool = False
     mask: Optional[Bits] = None
+    #: the timeout, classified like a blocking wait's (ZERO_WAIT: a poll)
+    timeout: str = UNKNOWN_WAIT
     #: the number of handles, when known
     handles: Optional[int] = None
     #: identity of the handle list variable (for ``len(x)`` of the same list)

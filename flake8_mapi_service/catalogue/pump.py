@@ -366,6 +366,9 @@ RULES: List[Rule] = [
         ),
         service_only=True,
         references=(MS_MSGWAIT, MS_SERVICES),
-        limits="A mask that cannot be evaluated, or sets the bits on some paths only, is not reported.",
+        limits=(
+            "A mask that cannot be evaluated, or sets the bits on some paths only, is not "
+            "reported; nor is a call with a timeout of 0 (a poll, which never sleeps)."
+        ),
     ),
 ]
