@@ -823,3 +823,40 @@ def test_a_zero_timeout_poll_is_not_mps404() -> None:
     """
     assert findings(body.format(timeout=0)) == set()
     assert findings(body.format(timeout=100)) == {(3, "MPS404")}
+
+
+def test_service_thread_that_never_initializes_is_another_thread() -> None:
+    body = """
+    class MapiWorker:
+        def __init__(self):
+            self.session = None
+
+        def start(self):
+            pythoncom.OleInitialize()
+            mapi.MAPIInitialize(INIT)
+            self.session = mapi.MAPILogonEx(0, "", None, LOGON)
+
+    class Svc(win32serviceutil.ServiceFramework):
+        def SvcDoRun(self):
+            self.worker = threading.Thread(target=self.run_mapi)
+            self.worker.start()
+            self.worker.join()
+            self.session.Logoff(0, 0, 0)
+
+        def run_mapi(self):
+            mapi.MAPIInitialize(INIT)
+            self.session = mapi.MAPILogonEx(0, "", None, LOGON)
+            mapi.MAPIUninitialize()
+
+    class Helped(win32serviceutil.ServiceFramework):
+        def SvcDoRun(self):
+            helper = MapiWorker()
+            helper.start()
+            session = mapi.MAPILogonEx(0, "", None, LOGON)
+            session.Logoff(0, 0, 0)
+    """
+    an = make(body)
+    labels = {r.label for r in an.threads.other_threads()}
+    assert "service thread (Svc.SvcDoRun)" in labels
+    assert not any("Helped" in label for label in labels)  # helper.start() initializes
+    assert findings(body) == {(line_of(body, "self.session.Logoff"), "MPS110")}

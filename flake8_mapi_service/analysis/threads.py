@@ -20,7 +20,8 @@ nesting terminate.
   except what precedes the function's own initializing call.
 - **MAPI functions**: every function called from a MAPI region or from a
   service-thread body that is on the MAPI thread, transitively.
-- **Other threads**: the control handlers (``SvcStop``, ``SvcShutdown``,
+- **Other threads**: the service thread when it never initializes MAPI, the
+  control handlers (``SvcStop``, ``SvcShutdown``,
   ``SvcOther(Ex)``, ``SvcPause``, ``SvcContinue``, ``SvcInterrogate``), the
   function given to ``threading.Thread(target=...)``, ``threading.Timer``,
   ``_thread.start_new_thread`` or an executor's ``submit``, and ``run`` of a
@@ -132,6 +133,8 @@ class ThreadModel:
         # -- the service thread ----------------------------------------------------
         self.service_bodies: Set[int] = set()
         self.control: List[ThreadRoot] = []
+        #: service-thread methods of classes whose service thread never initializes
+        self.service_threads: List[ThreadRoot] = []
         for cls in service_classes(an):
             methods = self._lineage_methods(cls)
             thread = [methods[n] for n in SERVICE_THREAD_METHODS if n in methods]
@@ -139,6 +142,12 @@ class ThreadModel:
                 for name in SERVICE_BODIES:
                     if name in methods:
                         self.service_bodies.add(id(methods[name]))
+            else:
+                # the service thread never initializes MAPI: another thread for MPS110
+                for m in thread:
+                    self.service_threads.append(
+                        ThreadRoot(m, "service", f"service thread ({m.qualname})")
+                    )
             for name in CONTROL_METHODS:
                 if name in methods:
                     self.control.append(
@@ -181,8 +190,10 @@ class ThreadModel:
         return scope_id in self.initializers and self._in_region(site)
 
     def other_threads(self) -> List[ThreadRoot]:
-        """Roots of threads other than the service thread (control handlers, workers)."""
-        return self.control + self.workers
+        """Roots of code that runs on a thread of its own: control handlers, workers,
+        and the service thread of a service class whose service thread never
+        initializes MAPI (its ``__init__``/``SvcRun``/``SvcDoRun``)."""
+        return self.control + self.workers + self.service_threads
 
     def reach(self, fn: Scope) -> Set[int]:
         """Ids of the scopes ``fn`` runs, itself included, through the call graph."""
@@ -223,9 +234,44 @@ class ThreadModel:
         if not isinstance(func, (cst.Name, cst.Attribute)):
             return None
         cls = resolver.klass(resolver.ref(func, site.scope))
-        if cls is None:
+        if cls is not None:
+            return self._lineage_methods(cls).get("__init__")
+        if isinstance(func, cst.Attribute) and site.key is None:
+            # obj.m() where obj is an instance of a module class
+            owner = self._instance_class(func.value, site.scope)
+            if owner is not None:
+                return self._lineage_methods(owner).get(func.attr.value)
+        return None
+
+    def _instance_class(self, node: cst.BaseExpression, scope: Scope) -> Optional[ClassInfo]:
+        """The module class ``node`` is an instance of, when every binding of the
+        name (or ``self.x``) constructs that one class."""
+        resolver = self.an.resolver
+        values: List[Tuple[Optional[cst.BaseExpression], Scope]] = []
+        if isinstance(node, cst.Name):
+            owner = resolver.binding_scope(node.value, scope)
+            if owner is None or node.value in owner.volatile:
+                return None
+            for source in owner.bindings[node.value]:
+                values.append((source.value if isinstance(source, AssignSource) else None, owner))
+        elif isinstance(node, cst.Attribute):
+            cls = resolver.self_class(node.value, scope)
+            if cls is None:
+                return None
+            values.extend(resolver.self_attr_sources(cls, node.attr.value))
+        else:
             return None
-        return self._lineage_methods(cls).get("__init__")
+        found: Optional[ClassInfo] = None
+        for value, where in values:
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if not isinstance(value, cst.Call):
+                return None
+            cls = resolver.klass(resolver.ref(value.func, where))
+            if cls is None or (found is not None and cls is not found):
+                return None
+            found = cls
+        return found
 
     def _lineage_methods(self, cls: ClassInfo) -> Dict[str, FunctionScope]:
         """Methods visible on the class (its own first, then same-module bases)."""
