@@ -1,0 +1,199 @@
+"""Equivalence: the same findings whatever the file's shape, and the fast
+traversal equal to libcst's own visitor.
+
+- CRLF line endings, a UTF-8 BOM and stdin (``flake8 -`` with
+  ``--stdin-display-name``) give exactly the findings (line, column, code,
+  message) of the LF / UTF-8 / path case, on every fixture;
+- ``-j2`` gives exactly the findings of ``-j1`` on the fixtures corpus;
+- ``model.walk`` visits the nodes libcst's ``module.visit`` visits, in the same
+  order, so the module model (and the k-th call used for positions) is the
+  same; its field order agrees with libcst's own ``_visit_and_replace_children``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import subprocess
+import sysconfig
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import libcst as cst
+import pytest
+from conftest import OTHERS_OFF, ROOT, findings, run_flake8
+from test_fixtures import fixture_files, options
+
+from flake8_mapi_service.analysis import model as model_mod
+
+Finding = Tuple[str, int, int, str, str]
+
+
+def _groups() -> Dict[Tuple[str, ...], List[str]]:
+    """Fixture paths (relative to the root) grouped by their flake8 options."""
+    out: Dict[Tuple[str, ...], List[str]] = defaultdict(list)
+    for path in fixture_files():
+        out[options(path)].append(path.relative_to(ROOT).as_posix())
+    return out
+
+
+def _lint_tree(root: Path, extra: Tuple[str, ...] = ()) -> Set[Finding]:
+    """Every MPS finding over the fixtures below ``root`` (same relative paths)."""
+    out: Set[Finding] = set()
+    for opts, paths in _groups().items():
+        proc = run_flake8([OTHERS_OFF, *extra, *opts, *paths], cwd=root)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "Traceback" not in proc.stderr, proc.stderr
+        for path, line, col, code, text in findings(proc.stdout):
+            if code.startswith("MPS"):
+                out.add((Path(path).as_posix(), line, col, code, text))
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference() -> Set[Finding]:
+    got = _lint_tree(ROOT)
+    assert got, "the fixtures gave no finding at all"
+    assert not any(code == "MPS000" for *_, code, _ in got)
+    return got
+
+
+def _copy_fixtures(dest: Path, transform) -> Path:  # type: ignore[no-untyped-def]
+    for path in fixture_files():
+        target = dest / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(transform(path.read_bytes()))
+    return dest
+
+
+def test_crlf_line_endings(tmp_path: Path, reference: Set[Finding]) -> None:
+    root = _copy_fixtures(tmp_path, lambda b: b.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    assert b"\r\n" in next(iter((root / "fixtures").rglob("*.py"))).read_bytes()
+    assert _lint_tree(root) == reference
+
+
+def test_utf8_bom(tmp_path: Path, reference: Set[Finding]) -> None:
+    root = _copy_fixtures(tmp_path, lambda b: b"\xef\xbb\xbf" + b)
+    assert _lint_tree(root) == reference
+
+
+def test_stdin_with_display_name(reference: Set[Finding]) -> None:
+    def lint(path: Path) -> subprocess.CompletedProcess:
+        rel = path.relative_to(ROOT).as_posix()
+        return run_flake8(
+            [OTHERS_OFF, *options(path), f"--stdin-display-name={rel}", "-"],
+            stdin=path.read_text(encoding="utf-8"),
+        )
+
+    got: Set[Finding] = set()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        procs = list(pool.map(lint, fixture_files()))
+    for proc in procs:
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "Traceback" not in proc.stderr, proc.stderr
+        for p, line, col, code, text in findings(proc.stdout):
+            if code.startswith("MPS"):
+                got.add((Path(p).as_posix(), line, col, code, text))
+    assert got == reference
+
+
+def test_two_jobs_equal_one_job(reference: Set[Finding]) -> None:
+    assert _lint_tree(ROOT, ("-j1",)) == reference
+    assert _lint_tree(ROOT, ("-j2",)) == reference
+
+
+# -- the fast traversal ------------------------------------------------------------------
+
+_VISIT_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
+
+MODERN = """
+import win32serviceutil
+from win32com.mapi import mapi
+
+@decorate(mapi.MAPIInitialize(None))
+class S(win32serviceutil.ServiceFramework, metaclass=meta(1)):
+    @staticmethod
+    @other(f(1), g=h(2))
+    def m(a, b=f(3), /, c=g(4), *args, d=h(5), **kw) -> r(6):
+        x = f(7) if g(8) else h(9)
+        try:
+            pass
+        except f(10) as e:
+            g(11)
+        match f(12):
+            case [a, *rest] if g(13):
+                h(14)
+            case {"k": v, **others}:
+                i(15)
+            case Point(x=0) | None:
+                j(16)
+        y = [f(17) for z in g(18) if h(19)]
+        lam = lambda q=f(20): g(21)
+        return f"{f(22)!r:{g(23)}}"
+"""
+
+
+def _libcst_signature(module: cst.Module, fast: bool) -> List[object]:
+    walker = model_mod._Walker(module)
+    if fast:
+        model_mod.walk(walker, module, walker.stmts)
+    else:
+        module.visit(walker)
+    out: List[object] = []
+    for c in walker.calls:
+        out.append((id(c.node), id(c.stmt), c.scope.qualname, c.discarded, c.assigned_to))
+    for scope in [walker.module_scope, *walker.functions, *(k.scope for k in walker.classes)]:
+        for name, sources in scope.bindings.items():
+            out.append((scope.qualname, name, [type(s).__name__ for s in sources]))
+        out.append((sorted(scope.volatile), scope.star_imports, sorted(scope.global_names)))
+    for k in walker.classes:
+        out.append((k.name, sorted(k.self_attrs), k.fields, sorted(k.methods)))
+    return out
+
+
+def _sources() -> List[Tuple[str, str]]:
+    out = [("modern", MODERN)]
+    out += [(p.name, p.read_text(encoding="utf-8")) for p in fixture_files()]
+    stdlib = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
+    for p in stdlib[:: max(1, len(stdlib) // 25)]:
+        out.append((p.name, p.read_text(encoding="utf-8", errors="replace")))
+    return out
+
+
+@pytest.mark.parametrize("name,source", _sources(), ids=[n for n, _ in _sources()])
+def test_fast_walk_equals_libcst_visit(name: str, source: str) -> None:
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        pytest.skip("libcst cannot parse it")
+    assert _libcst_signature(module, fast=True) == _libcst_signature(module, fast=False)
+
+
+def test_field_order_is_libcst_visit_order() -> None:
+    checked = 0
+    for name in dir(cst):
+        tp = getattr(cst, name)
+        if not (
+            isinstance(tp, type)
+            and issubclass(tp, cst.CSTNode)
+            and dataclasses.is_dataclass(tp)
+            and not inspect.isabstract(tp)
+        ):
+            continue
+        try:
+            source = inspect.getsource(tp._visit_and_replace_children)
+        except (OSError, TypeError):
+            continue
+        fields = model_mod.child_fields(tp)
+        visited = [
+            f
+            for f in dict.fromkeys(_VISIT_FIELD.findall(source))
+            if f not in model_mod._TOKEN_FIELDS and not f.startswith("whitespace")
+        ]
+        # every field libcst visits is walked, in libcst's order
+        assert [f for f in fields if f in visited] == visited, name
+        checked += 1
+    assert checked > 100
