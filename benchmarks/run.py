@@ -228,6 +228,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds per benchmark")
     parser.add_argument("--stdlib-files", type=int, default=None, help="stdlib modules (a)")
     parser.add_argument("--corpus-files", type=int, default=300, help="generated modules (c)")
+    parser.add_argument("--only", default="abcd", help="which benchmarks, e.g. --only=cd")
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
     stdlib_count = args.stdlib_files or (10 if args.quick else 60)
@@ -274,6 +275,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ),
         ]
         for name, paths, n, target, ok in plan:
+            if name[0] not in args.only:
+                continue
             print(f"running {name} ({len(paths)} files, {n} rounds per side)...", flush=True)
             figures = compare(name, [str(p) for p in paths], n, count_lines(paths))
             results.append((figures, target, ok))
@@ -282,6 +285,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print()
         print("the plugin's own split (this process, seconds; analysis includes rules):")
         for name, paths in (("a", stdlib), ("c", services), ("d", [large])):
+            if name not in args.only:
+                continue
             spent = plugin_split(paths)
             parts = "  ".join(f"{k} {v:.3f}" for k, v in spent.items())
             print(f"  {name}: {parts}  total {sum(spent.values()):.3f}")

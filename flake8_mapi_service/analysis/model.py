@@ -580,6 +580,17 @@ def child_fields(tp: type) -> Tuple[str, ...]:
     return fields
 
 
+#: value type -> whether ``walk`` enters it (a node that is not a token); the
+#: ``isinstance`` tests against libcst's abstract classes are slow, so once per type
+_VISITS: Dict[type, bool] = {}
+
+
+def _visits(tp: type) -> bool:
+    visited = issubclass(tp, cst.CSTNode) and not issubclass(tp, _TOKENS)
+    _VISITS[tp] = visited
+    return visited
+
+
 def walk(
     walker: cst.CSTVisitor, root: cst.CSTNode, stmts: Optional[List[cst.CSTNode]] = None
 ) -> None:
@@ -589,8 +600,7 @@ def walk(
     if stmts is None:
         stmts = []
     hooks_by_type: Dict[type, _Hooks] = {}
-    node_type = cst.CSTNode
-    tokens = _TOKENS
+    visits = _VISITS
     sequences = (tuple, list)
     # items: a node to enter, or (leave hook or None, node, is statement) to leave
     todo: List[Any] = [root]
@@ -624,13 +634,20 @@ def walk(
         children: List[cst.CSTNode] = []
         for f in fields:
             value = getattr(node, f)
-            if isinstance(value, node_type):
-                if not isinstance(value, tokens):
-                    children.append(value)
-            elif type(value) in sequences:
+            value_type = type(value)
+            if value_type in sequences:
                 for child in value:
-                    if isinstance(child, node_type) and not isinstance(child, tokens):
+                    visited = visits.get(type(child))
+                    if visited is None:
+                        visited = _visits(type(child))
+                    if visited:
                         children.append(child)
+            else:
+                visited = visits.get(value_type)
+                if visited is None:
+                    visited = _visits(value_type)
+                if visited:
+                    children.append(value)
         children.reverse()
         todo.extend(children)
 
