@@ -197,3 +197,58 @@ def test_field_order_is_libcst_visit_order() -> None:
         assert [f for f in fields if f in visited] == visited, name
         checked += 1
     assert checked > 100
+
+
+# -- long files are parsed in pieces ----------------------------------------------------
+
+
+def _long_sources() -> List[Tuple[str, str]]:
+    from test_robustness import SERVICE
+
+    head = (
+        "import pythoncom\nimport win32event\nimport win32service\n"
+        "import win32serviceutil\nfrom win32com.mapi import mapi\n\n# a comment\n"
+    )
+    out = [("services", head + "".join(SERVICE.format(i=i) for i in range(150)))]
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for name in ("typing.py", "inspect.py", "turtle.py", "argparse.py"):
+        path = stdlib / name
+        if path.exists():
+            out.append((name, path.read_text(encoding="utf-8")))
+    return out
+
+
+@pytest.mark.parametrize("name,text", _long_sources(), ids=[n for n, _ in _long_sources()])
+def test_parsing_in_pieces_changes_nothing(
+    name: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ast
+
+    from flake8_mapi_service.analysis import engine
+    from flake8_mapi_service.analysis.positions import Positions
+    from flake8_mapi_service.settings import Settings
+
+    lines = text.splitlines(keepends=True)
+    tree = ast.parse(text)
+    settings = Settings.from_values("always")
+    monkeypatch.setattr(engine, "CHUNK_LINES", 500)
+    module, pieces = engine.parse_lines(lines, tree)
+    assert module is not None and len(pieces) >= 2
+    in_pieces = engine.analyze(lines, name, settings, tree)
+    monkeypatch.setattr(engine, "CHUNK_LINES", 10**9)
+    whole = engine.parse(text)
+    assert whole is not None
+    assert engine.analyze(lines, name, settings, tree) == in_pieces
+    if name == "services":
+        assert len(in_pieces) >= 150
+    # the same calls in the same order, and the same positions from libcst
+    calls = model_mod.build_model(module).calls
+    whole_calls = model_mod.build_model(whole).calls
+    assert [module.code_for_node(c.node) for c in calls] == [
+        whole.code_for_node(c.node) for c in whole_calls
+    ]
+    slow = Positions(module, lines, None, -1, pieces)  # -1 calls: libcst positions
+    slow_whole = Positions(whole, lines, None, -1)
+    assert [slow.of_call(c.node, c.index) for c in calls] == [
+        slow_whole.of_call(c.node, c.index) for c in whole_calls
+    ]

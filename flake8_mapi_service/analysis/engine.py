@@ -42,6 +42,68 @@ def parse(source: str) -> Optional[cst.Module]:
         return None
 
 
+#: a file of more lines than twice this is parsed in pieces of about this many
+#: lines, cut between top-level statements: libcst's native parser holds about
+#: 10 KB per line while it parses (an 18,000-line file: 180 MB at once), and
+#: parses a long text more slowly per line than short ones
+CHUNK_LINES = 1000
+
+
+def parse_lines(
+    lines: Sequence[str], tree: Optional[ast.AST] = None
+) -> Tuple[Optional[cst.Module], List[Tuple[cst.Module, int]]]:
+    """The libcst module of ``lines``, and the pieces it was parsed in with their
+    first line's index ([] when parsed at once).  A long file with flake8's
+    ``ast`` tree is parsed in pieces whose statements make one module: the same
+    statements, calls and order as one parse; only the comments between pieces
+    are not in it (positions come from the pieces)."""
+    text = "".join(lines)
+    cuts = _cuts(lines, text, tree)
+    if not cuts:
+        return parse(text), []
+    body: List[cst.BaseStatement] = []
+    pieces: List[Tuple[cst.Module, int]] = []
+    for start, end in zip(cuts, cuts[1:]):
+        piece = parse("".join(lines[start:end]))
+        if piece is None:
+            return parse(text), []
+        pieces.append((piece, start))
+        body.extend(piece.body)
+    first, last = pieces[0][0], pieces[-1][0]
+    module = first.with_changes(
+        body=body, footer=last.footer, has_trailing_newline=last.has_trailing_newline
+    )
+    return module, pieces
+
+
+def _cuts(lines: Sequence[str], text: str, tree: Optional[ast.AST]) -> List[int]:
+    """Line indexes where pieces start (and the end), or [] to parse at once."""
+    if len(lines) <= 2 * CHUNK_LINES or not isinstance(tree, ast.Module):
+        return []
+    # ast's line numbers index ``lines`` only when lines end at "\n" and nowhere else
+    if text.count("\n") + (not text.endswith("\n")) != len(lines):
+        return []
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return []
+    cuts = [0]
+    previous_end = 0
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+        start = first - 1
+        if (
+            start - cuts[-1] >= CHUNK_LINES
+            and start >= previous_end
+            and len(lines) - start >= CHUNK_LINES // 2
+            and lines[start][:1] not in ("", " ", "\t", "\x0c")
+        ):
+            cuts.append(start)
+        previous_end = max(previous_end, getattr(node, "end_lineno", None) or len(lines))
+    if len(cuts) == 1:
+        return []
+    cuts.append(len(lines))
+    return cuts
+
+
 def analyze(
     lines: Sequence[str],
     filename: str,
@@ -55,13 +117,13 @@ def analyze(
 def _analyze(
     lines: Sequence[str], filename: str, settings: Settings, tree: Optional[ast.AST]
 ) -> List[Result]:
-    module = parse("".join(lines))
+    module, pieces = parse_lines(lines, tree)
     if module is None:
         return []
     an, findings = run_rules(module, filename, settings)
     if not findings:
         return []
-    positions = Positions(module, lines, tree, len(an.model.calls))
+    positions = Positions(module, lines, tree, len(an.model.calls), pieces)
     out = set()
     for f in findings:
         line, col = positions.of_call(f.site.node, f.site.index)

@@ -39,8 +39,11 @@ class Positions:
         lines: Sequence[str],
         tree: Optional[ast.AST],
         call_count: int,
+        pieces: Sequence[Tuple[cst.Module, int]] = (),
     ) -> None:
         self.module = module
+        #: the modules a long file was parsed in, with their first line's index
+        self.pieces = pieces
         self.lines = lines
         self._tree = tree
         self._ast: Optional[List[Tuple[int, int, int, int]]] = None
@@ -87,11 +90,13 @@ class Positions:
         if self._fallback is None:
             from libcst.metadata import MetadataWrapper, PositionProvider
 
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            positions = wrapper.resolve(PositionProvider)
-            self._fallback = {
-                n: (r.start.line, r.start.column)
-                for n, r in positions.items()
-                if isinstance(n, cst.Call)
-            }
+            self._fallback = {}
+            for module, offset in self.pieces or [(self.module, 0)]:
+                wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+                positions = wrapper.resolve(PositionProvider)
+                self._fallback.update(
+                    (n, (r.start.line + offset, r.start.column))
+                    for n, r in positions.items()
+                    if isinstance(n, cst.Call)
+                )
         return self._fallback.get(node, (1, 0))
