@@ -569,7 +569,8 @@ def child_fields(tp: type) -> Tuple[str, ...]:
     """The fields of a node type that may hold child nodes, in lexical order."""
     fields = _FIELDS.get(tp)
     if fields is None:
-        declared = [f.name for f in dataclasses.fields(tp)]
+        # a field declared ``str`` or ``bool`` (Name.value, Module.encoding) holds no node
+        declared = [f.name for f in dataclasses.fields(tp) if f.type not in (str, bool)]
         names = _LEXICAL_ORDER.get(tp.__name__, declared)
         fields = tuple(
             n
@@ -628,8 +629,11 @@ def walk(
         is_stmt, visit, leave, fields = hooks
         if is_stmt:
             stmts.append(node)
-        todo.append((leave, node, is_stmt))
+        if is_stmt or leave is not None:
+            todo.append((leave, node, is_stmt))
         if visit is not None and visit(node) is False:
+            continue
+        if not fields:
             continue
         children: List[cst.CSTNode] = []
         for f in fields:
