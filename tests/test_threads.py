@@ -536,6 +536,35 @@ def test_the_result_escaping_is_unknown() -> None:
             """,
             {(3, "MPS402")},
         ),
+        # a discarded result in a loop that pumps on every turn: the message case
+        # falls through to the pump (after the wait, or before it on the next turn)
+        (
+            """
+            def run(stop):
+                while True:
+                    win32event.MsgWaitForMultipleObjects([stop], 0, 100, win32event.QS_ALLINPUT)
+                    pythoncom.PumpWaitingMessages()
+            """,
+            set(),
+        ),
+        (
+            """
+            def run(stop):
+                while True:
+                    win32gui.PumpWaitingMessages()
+                    win32event.MsgWaitForMultipleObjects([stop], 0, 100, win32event.QS_ALLINPUT)
+            """,
+            set(),
+        ),
+        (
+            """
+            def run(stop):
+                while True:
+                    win32event.MsgWaitForMultipleObjects([stop], 0, 100, win32event.QS_ALLINPUT)
+                    print("tick")
+            """,
+            {(4, "MPS402")},
+        ),
         (
             """
             def run(stop, work):

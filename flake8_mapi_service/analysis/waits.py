@@ -513,9 +513,9 @@ class Waits:
         info.timeout = self._milliseconds(site, layout.timeout)
         count, ident = self._handle_count(site, layout)
         info.handles, info.ident = count, ident
-        if site.discarded:
-            info.discarded = True
-            return info
+        # a discarded result is a message case that falls through: the code after
+        # the wait (or the next turn of the loop) may still pump
+        info.discarded = site.discarded
         _MessageCase(self, site, info).run()
         return info
 
@@ -844,7 +844,7 @@ class _MessageCase:
             info.reaches_pump = None
             return
         key, pos = where
-        if self.name is not None and _smalls(start) is not None:
+        if (self.name is not None or info.discarded) and _smalls(start) is not None:
             # rc = MsgWaitForMultipleObjects(...): the rest of the line, then onwards
             for other in self.index.sites_in_unit(start):
                 if other.index > self.site.index and self.waits.is_pump(other):

@@ -196,8 +196,10 @@ RULES: List[Rule] = [
         message="{call} never pumps the message case: {why}",
         summary=(
             "Finds a `MsgWaitForMultipleObjects(Ex)` call (pywin32 `win32event` or ctypes "
-            "`user32`) whose result is discarded, or whose message case "
-            "(`WAIT_OBJECT_0 + nCount`) reaches no message pump: no comparison on the "
+            "`user32`) whose message case (`WAIT_OBJECT_0 + nCount`) reaches no message "
+            "pump: a discarded result that nothing after it pumps (a loop that pumps on "
+            "every turn handles the message case whatever the result), or a result no "
+            "comparison of which leads to a pump: no comparison on the "
             "result leads to a pump, no `else` branch pumps, and nothing the message case "
             "falls through to (the rest of the loop body, the next iteration up to the "
             "wait itself, the code after the loop) pumps. The result's `if`/`elif`/`else` "

@@ -110,7 +110,13 @@ class MsgWaitChecks(Rule):
         if wrong:
             an.report(site, "MPS403", call=call, compared=wrong[0][0], expected=info.message_case)
         elif info.discarded:
-            an.report(site, "MPS402", call=call, why="its result is discarded")
+            if info.reaches_pump is False:
+                an.report(
+                    site,
+                    "MPS402",
+                    call=call,
+                    why="its result is discarded and nothing after it pumps",
+                )
         elif info.reaches_pump is False:
             an.report(
                 site,
