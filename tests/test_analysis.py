@@ -129,6 +129,10 @@ def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
         # a top-level module of the user's own named like the API's keys
         "import mapi\nmapi.MAPIInitialize(None)\nmapi.MAPILogonEx(0, '', None, 0)\n",
         "import kernel32\nimport mapiobj\nkernel32.Sleep(1)\nmapiobj.Logoff(0, 0, 0)\n",
+        # pywin32's mapi module has no Simple MAPI (AttributeError, not mapi32.dll)
+        "from win32com.mapi import mapi\n"
+        "mapi.MAPILogon(0, None, None, mapi.MAPI_LOGON_UI, 0)\n"
+        "mapi.MAPISendMail(0, 0, None, mapi.MAPI_DIALOG, 0)\n",
     ],
 )
 def test_what_is_not_mapi(source: str) -> None:

@@ -27,7 +27,14 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from .apis import DLL_ALIASES, DLL_LOADER_ATTRS, DLL_LOADER_CALLS, STAR_EXPORTS
+from .apis import (
+    DLL_ALIASES,
+    DLL_LOADER_ATTRS,
+    DLL_LOADER_CALLS,
+    MAPI_FUNCTIONS,
+    SIMPLE_MAPI_FUNCTIONS,
+    STAR_EXPORTS,
+)
 from .model import (
     AssignSource,
     ClassInfo,
@@ -75,12 +82,19 @@ def api_key(ref: Optional[str]) -> Tuple[Optional[str], str]:
     if ref.startswith(("fn:", "cls:")):
         return None, ""
     if ref.startswith(MAPI_MODULE + "."):
-        return "mapi." + ref[len(MAPI_MODULE) + 1 :], "pywin32"
+        name = ref[len(MAPI_MODULE) + 1 :]
+        if name in _NOT_IN_PYWIN32:
+            # pywin32's mapi module has no Simple MAPI: mapi.MAPILogon raises
+            # AttributeError and never reaches mapi32.dll
+            return "module:" + ref, "python"
+        return "mapi." + name, "pywin32"
     if ref.split(".", 1)[0] in _RESERVED_KEY_HEADS:
         # a module of the user's own named ``mapi`` or ``kernel32`` is not the API
         return "module:" + ref, "python"
     return ref, "python"
 
+
+_NOT_IN_PYWIN32 = SIMPLE_MAPI_FUNCTIONS - MAPI_FUNCTIONS
 
 #: the first segment of the keys the analysis itself gives to MAPI, MAPI
 #: objects' methods and ctypes DLL functions
