@@ -7,8 +7,9 @@ Each benchmark runs whole flake8 processes (``benchmarks/flake8_side.py``), the
 two sides alternating (with, without, without, with, ...) for several rounds,
 with ``--isolated -j1`` so that neither config files nor parallelism blur the
 cost of the plugin.  It prints, per benchmark, the median wall time of each
-side, the median of the per-round ratios (with / without) and the median peak
-memory (max RSS of the process) of each side:
+side, the median of the per-round ratios (with / without) of wall time (the
+targets) and of CPU time (user + system: steadier on a busy machine), and the
+median peak memory (max RSS of the process) of each side:
 
 a. real code without MAPI: a sample of Python's own standard library;
 b. editor latency: one small file without MAPI, the whole process;
@@ -49,8 +50,8 @@ COMMON = ["--isolated", "-j1", "--exit-zero"]
 # -- one process ---------------------------------------------------------------
 
 
-def run_side(with_plugin: bool, paths: Sequence[str]) -> Tuple[float, int]:
-    """(wall seconds, peak RSS in KiB) of one flake8 process."""
+def run_side(with_plugin: bool, paths: Sequence[str]) -> Tuple[float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS in KiB) of one flake8 process."""
     flag = "--with-plugin" if with_plugin else "--without-plugin"
     argv = [sys.executable, SIDE, flag, *COMMON, *paths]
     start = time.perf_counter()
@@ -64,7 +65,7 @@ def run_side(with_plugin: bool, paths: Sequence[str]) -> Tuple[float, int]:
     if proc.returncode != 0:
         raise SystemExit(f"flake8 failed ({proc.returncode}): {' '.join(argv[:4])}...\n{err}")
     rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return wall, rss
+    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Figures:
     walls: Dict[bool, List[float]] = field(default_factory=lambda: {True: [], False: []})
     rss: Dict[bool, List[int]] = field(default_factory=lambda: {True: [], False: []})
     ratios: List[float] = field(default_factory=list)
+    cpu_ratios: List[float] = field(default_factory=list)
 
     def wall(self, side: bool) -> float:
         return statistics.median(self.walls[side])
@@ -85,6 +87,10 @@ class Figures:
     @property
     def ratio(self) -> float:
         return statistics.median(self.ratios)
+
+    @property
+    def cpu_ratio(self) -> float:
+        return statistics.median(self.cpu_ratios)
 
     @property
     def memory_ratio(self) -> float:
@@ -98,12 +104,15 @@ def compare(name: str, paths: Sequence[str], rounds: int, lines: int) -> Figures
     for r in range(rounds):
         order = (True, False) if r % 2 == 0 else (False, True)
         walls: Dict[bool, float] = {}
+        cpus: Dict[bool, float] = {}
         for side in order:
-            wall, rss = run_side(side, paths)
+            wall, cpu, rss = run_side(side, paths)
             walls[side] = wall
+            cpus[side] = cpu
             figures.walls[side].append(wall)
             figures.rss[side].append(rss)
         figures.ratios.append(walls[True] / walls[False])
+        figures.cpu_ratios.append(cpus[True] / cpus[False])
     return figures
 
 
@@ -212,12 +221,12 @@ def report(all_figures: Sequence[Tuple[Figures, str, Callable[[Figures], bool]]]
     print()
     print(
         f"{'benchmark':<36} {'files':>5} {'lines':>7} {'with':>8} {'without':>8} "
-        f"{'ratio':>6} {'peak with':>10} {'peak w/o':>9} {'mem':>5}  target"
+        f"{'ratio':>6} {'cpu':>5} {'peak with':>10} {'peak w/o':>9} {'mem':>5}  target"
     )
     for f, target, ok in all_figures:
         print(
             f"{f.name:<36} {f.files:>5} {f.lines:>7} {f.wall(True):>7.2f}s {f.wall(False):>7.2f}s "
-            f"{f.ratio:>6.2f} {f.peak(True):>8.0f}MB {f.peak(False):>7.0f}MB "
+            f"{f.ratio:>6.2f} {f.cpu_ratio:>5.2f} {f.peak(True):>8.0f}MB {f.peak(False):>7.0f}MB "
             f"{f.memory_ratio:>5.2f}  {target} {'ok' if ok(f) else 'MISSED'}"
         )
 

@@ -47,6 +47,7 @@ from .model import (
 )
 
 MAPI_MODULE = "win32com.mapi.mapi"
+_UNSET = object()
 _BUILTINS: FrozenSet[str] = frozenset(dir(builtins))
 _MAX_DEPTH = 40
 
@@ -113,6 +114,10 @@ class Resolver:
     def __init__(self, model: ModuleModel) -> None:
         self.model = model
         self._active: Set[Tuple[int, str]] = set()
+        #: a name's reference per binding scope, once resolved without a cut (a
+        #: cycle or the depth bound), which a resolution in progress could cause
+        self._names: Dict[Tuple[int, str], Optional[str]] = {}
+        self._cuts = 0
         self._fn_by_qualname: Dict[str, FunctionScope] = {}
         self._cls_by_name: Dict[str, ClassInfo] = {}
         for fn in model.functions:
@@ -150,6 +155,7 @@ class Resolver:
     # -- references --------------------------------------------------------------
     def ref(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[str]:
         if depth > _MAX_DEPTH:
+            self._cuts += 1
             return None
         if isinstance(node, cst.Name):
             return self._name_ref(node.value, scope, depth)
@@ -174,6 +180,20 @@ class Resolver:
     def _name_ref(self, name: str, scope: Scope, depth: int) -> Optional[str]:
         owner = self.binding_scope(name, scope)
         if owner is None:
+            return self._name_ref_uncached(name, scope, depth)
+        key = (id(owner), name)
+        known = self._names.get(key, _UNSET)
+        if known is not _UNSET:
+            return known  # type: ignore[return-value]
+        cuts = self._cuts
+        result = self._name_ref_uncached(name, scope, depth)
+        if cuts == self._cuts:
+            self._names[key] = result
+        return result
+
+    def _name_ref_uncached(self, name: str, scope: Scope, depth: int) -> Optional[str]:
+        owner = self.binding_scope(name, scope)
+        if owner is None:
             module = self.model.scope
             for star in module.star_imports + (scope.star_imports if scope is not module else []):
                 mod = canonical(star)
@@ -186,6 +206,7 @@ class Resolver:
             return None
         key = (id(owner), name)
         if key in self._active:
+            self._cuts += 1
             return None
         self._active.add(key)
         try:
@@ -334,6 +355,7 @@ class Resolver:
             return None
         key = (id(cls), "self." + attr)
         if key in self._active:
+            self._cuts += 1
             return None
         self._active.add(key)
         try:
