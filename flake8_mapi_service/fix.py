@@ -29,6 +29,7 @@ not change is kept: libcst round-trips comments, formatting and line endings.
 from __future__ import annotations
 
 import argparse
+import ast
 import configparser
 import difflib
 import fnmatch
@@ -1237,10 +1238,7 @@ class _File:
         self.compiles = True
 
     def parse(self, data: bytes) -> Optional[cst.Module]:
-        try:
-            return cst.parse_module(data)
-        except (cst.ParserSyntaxError, SyntaxError, ValueError, UnicodeError):
-            return None
+        return _parse(data)
 
     def analyse(self, module: cst.Module) -> Tuple[Analysis, List[Finding]]:
         return run_rules(module, self.path, self.settings)
@@ -1595,8 +1593,22 @@ def _write_out(text: str) -> None:
         sys.stdout.write(text.encode(encoding, "replace").decode(encoding, "replace"))
 
 
-def _encoding(data: bytes) -> str:
+def _parse(data: bytes) -> Optional[cst.Module]:
+    """libcst's module, or None for a file Python itself would not compile.
+
+    Python's own parser goes first: it refuses pathological nesting (over 200
+    levels) with a SyntaxError, where libcst's native parser can overflow its
+    stack and kill the process (thousands of nested parentheses)."""
     try:
-        return cst.parse_module(data).encoding
-    except Exception:  # noqa: BLE001
-        return "utf-8"
+        ast.parse(data)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    try:
+        return cst.parse_module(data)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, UnicodeError):
+        return None
+
+
+def _encoding(data: bytes) -> str:
+    module = _parse(data)
+    return module.encoding if module is not None else "utf-8"

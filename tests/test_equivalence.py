@@ -159,16 +159,18 @@ def _sources() -> List[Tuple[str, str]]:
     out += [(p.name, p.read_text(encoding="utf-8")) for p in fixture_files()]
     stdlib = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
     for p in stdlib[:: max(1, len(stdlib) // 25)]:
-        out.append((p.name, p.read_text(encoding="utf-8", errors="replace")))
+        text = p.read_text(encoding="utf-8", errors="replace")
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue  # syntax newer than this libcst: nothing to compare
+        out.append((p.name, text))
     return out
 
 
 @pytest.mark.parametrize("name,source", _sources(), ids=[n for n, _ in _sources()])
 def test_fast_walk_equals_libcst_visit(name: str, source: str) -> None:
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError:
-        pytest.skip("libcst cannot parse it")
+    module = cst.parse_module(source)
     assert _libcst_signature(module, fast=True) == _libcst_signature(module, fast=False)
 
 

@@ -69,6 +69,14 @@ def test_no_finding_and_no_crash_on_pywin32(pywin32: Path) -> None:
     assert proc.stdout == ""
 
 
+def test_pywin32_service_demos_get_no_finding(pywin32: Path) -> None:
+    # the services pywin32 ships (issue: "pywin32's own service demos get no finding")
+    demos = pywin32 / "win32" / "Demos" / "service"
+    assert len(list(demos.glob("*.py"))) >= 3
+    proc = run_flake8(["--select=MPS", str(demos)])
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+
+
 def test_mapisend_as_service_code(pywin32: Path) -> None:
     path = pywin32 / "win32comext" / "mapi" / "demos" / "mapisend.py"
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import textwrap
 import time
-from pathlib import Path
 from typing import List, Set, Tuple
 
 import libcst as cst
 import pytest
-from conftest import OTHERS_OFF, run_flake8
 
 from flake8_mapi_service.analysis.context import Analysis
 from flake8_mapi_service.analysis.engine import analyze, run_rules
@@ -725,18 +723,6 @@ def test_long_elif_chain_on_the_result() -> None:
     lines += ["        else:", "            pythoncom.PumpWaitingMessages()"]
     results = analyze([line + "\n" for line in lines], "chain.py", ALWAYS)
     assert [r.code for r in results] == []
-
-
-# -- pywin32's own service demos ------------------------------------------------------------------
-
-PYWIN32_SERVICE_DEMOS = Path("/tmp/pw/x/win32/Demos/service")
-
-
-@pytest.mark.skipif(not PYWIN32_SERVICE_DEMOS.is_dir(), reason="pywin32 wheel not extracted")
-def test_pywin32_service_demos_get_no_finding() -> None:
-    proc = run_flake8([OTHERS_OFF, "--select=MPS", str(PYWIN32_SERVICE_DEMOS)])
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == ""
 
 
 def test_a_message_branch_calling_an_unknown_function_is_unknown() -> None:
