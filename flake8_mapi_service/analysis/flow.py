@@ -277,8 +277,8 @@ class Flow:
             values.append(_Eval(self, outer, entry).expr(param.default, 0))
         index = fn.params.index(param)
         for site, bound in self.calls_of(fn):
-            arg = _argument_for(site.node, fn, index, param, bound)
-            if arg is _STAR:
+            arg = argument_for_param(site.node, fn, index, param, bound)
+            if arg is HIDDEN:
                 return TOP
             if arg is None:
                 if param.default is None:
@@ -319,7 +319,8 @@ class Flow:
         return self._calls_to.get(id(fn), [])
 
 
-_STAR = object()
+#: an argument that may be hidden behind ``*args`` / ``**kwargs``
+HIDDEN = object()
 
 
 class _References(cst.CSTVisitor):
@@ -371,7 +372,7 @@ class _References(cst.CSTVisitor):
             self.escaping.add(node.value)
 
 
-def _argument_for(
+def argument_for_param(
     call: cst.Call, fn: FunctionScope, index: int, param: Param, bound: bool
 ) -> object:
     """The argument expression a call passes for ``param`` (None: omitted)."""
@@ -379,7 +380,7 @@ def _argument_for(
     positional = [a for a in call.args if a.keyword is None]
     for a in call.args:
         if a.star:
-            return _STAR
+            return HIDDEN
     for a in call.args:
         if a.keyword is not None and a.keyword.value == param.name:
             return a.value

@@ -188,6 +188,23 @@ def dotted_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def call_argument(call: cst.Call, index: int, keyword: str = "") -> Optional[cst.BaseExpression]:
+    """The argument at position ``index`` (or passed as ``keyword``); None when it
+    is absent or may be hidden behind ``*args`` / ``**kwargs``."""
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            if keyword and arg.keyword.value == keyword:
+                return arg.value
+            continue
+        if position == index:
+            return arg.value
+        position += 1
+    return None
+
+
 def _import_module_name(node: cst.ImportFrom) -> Optional[str]:
     if node.relative:
         return None

@@ -36,7 +36,15 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 import libcst as cst
 
-from .model import AssignSource, CallSite, ClassInfo, FunctionScope, OpaqueSource, Scope
+from .model import (
+    AssignSource,
+    CallSite,
+    ClassInfo,
+    FunctionScope,
+    OpaqueSource,
+    Scope,
+    call_argument,
+)
 from .service import service_classes
 from .structure import Frame
 
@@ -362,7 +370,7 @@ class ThreadModel:
 
         for key, (index, keyword) in THREAD_STARTERS.items():
             for site in an.sites(key):
-                expr = _argument(site.node, index, keyword)
+                expr = call_argument(site.node, index, keyword)
                 if expr is not None:
                     fn = self.function_of(expr, site.scope)
                     add(fn, f"thread target {_name(fn)}")
@@ -375,7 +383,7 @@ class ThreadModel:
                 and site.node.args
                 and self._is_executor(func.value, site.scope)
             ):
-                expr = _argument(site.node, 0, "fn")
+                expr = call_argument(site.node, 0, "fn")
                 if expr is not None:
                     fn = self.function_of(expr, site.scope)
                     add(fn, f"executor task {_name(fn)}")
@@ -411,21 +419,6 @@ class ThreadModel:
             if resolver.ref(value.func, where) not in EXECUTORS:
                 return False
         return True
-
-
-def _argument(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpression]:
-    position = 0
-    for arg in call.args:
-        if arg.star:
-            return None
-        if arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-            continue
-        if position == index:
-            return arg.value
-        position += 1
-    return None
 
 
 def _name(fn: Optional[FunctionScope]) -> str:

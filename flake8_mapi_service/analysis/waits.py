@@ -29,7 +29,7 @@ import libcst as cst
 from .bindings import canonical
 from .flags import Bits
 from .flow import NONE, as_bits
-from .model import AssignSource, CallSite, FunctionScope, Scope
+from .model import AssignSource, CallSite, FunctionScope, Scope, call_argument
 
 if TYPE_CHECKING:
     from .context import Analysis
@@ -262,7 +262,7 @@ class Waits:
             return None
         name = f"{kind}.{func.attr.value}"
         if method.block_index is not None:
-            block = _argument(site.node, method.block_index, method.block_keyword)
+            block = call_argument(site.node, method.block_index, method.block_keyword)
             if block is not None:
                 value = _literal_number(block)
                 if isinstance(block, cst.Name) and block.value in ("False", "True"):
@@ -276,7 +276,7 @@ class Waits:
         return Wait(site, name, self._seconds(site, method.timeout_index, method.timeout_keyword))
 
     def _milliseconds(self, site: CallSite, index: int) -> str:
-        expr = _argument(site.node, index, "")
+        expr = call_argument(site.node, index, "")
         if expr is None:
             return UNKNOWN_WAIT
         value = self.an.bits(site, expr)
@@ -314,7 +314,7 @@ class Waits:
         return found.pop() if len(found) == 1 else _UNKNOWN
 
     def _seconds(self, site: CallSite, index: int, keyword: str, sleep: bool = False) -> str:
-        expr = _argument(site.node, index, keyword)
+        expr = call_argument(site.node, index, keyword)
         if expr is None:
             return UNKNOWN_WAIT if sleep else FOREVER
         value = self.number(site, expr)
@@ -520,7 +520,7 @@ class Waits:
         return info
 
     def _arg_bits(self, site: CallSite, index: int) -> Optional[Bits]:
-        expr = _argument(site.node, index, "")
+        expr = call_argument(site.node, index, "")
         if expr is None:
             return None
         return self.an.bits(site, expr)
@@ -528,10 +528,10 @@ class Waits:
     def _handle_count(
         self, site: CallSite, layout: _MsgWaitLayout
     ) -> Tuple[Optional[int], Optional[Tuple[object, ...]]]:
-        handles = _argument(site.node, layout.handles, "")
+        handles = call_argument(site.node, layout.handles, "")
         ident = self.list_ident(handles, site.scope) if handles is not None else None
         if layout.count is not None:
-            expr = _argument(site.node, layout.count, "")
+            expr = call_argument(site.node, layout.count, "")
             if expr is None:
                 return None, ident
             if _is_len(expr, self, site.scope):
@@ -606,22 +606,6 @@ class Waits:
             cached = _Index(self.an, scope)
             self._indexes[id(scope)] = cached
         return cached
-
-
-def _argument(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpression]:
-    """The argument at ``index`` (or passed as ``keyword``); None when absent or hidden."""
-    position = 0
-    for arg in call.args:
-        if arg.star:
-            return None
-        if arg.keyword is not None:
-            if keyword and arg.keyword.value == keyword:
-                return arg.value
-            continue
-        if position == index:
-            return arg.value
-        position += 1
-    return None
 
 
 def _literal_length(node: Optional[cst.BaseExpression]) -> Optional[int]:

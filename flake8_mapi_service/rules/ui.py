@@ -18,7 +18,8 @@ import libcst as cst
 
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
-from ..analysis.model import CallSite, ClassInfo, FunctionScope, OpaqueSource, Param, Scope
+from ..analysis.flow import HIDDEN, argument_for_param
+from ..analysis.model import CallSite, ClassInfo, FunctionScope, OpaqueSource, Scope
 from .base import Rule
 
 #: flavours of a call that really reaches MAPI (a user's own ``mapi`` module does not)
@@ -223,8 +224,8 @@ def _parameter_origin(an: Analysis, name: str, scope: Scope) -> Optional[str]:
     index = owner.params.index(param)
     tags: Set[str] = set()
     for caller, bound in callers:
-        arg = _argument(caller.node, owner, index, param, bound)
-        if arg is _STAR:
+        arg = argument_for_param(caller.node, owner, index, param, bound)
+        if arg is HIDDEN:
             return None
         if arg is None:
             continue  # the default (a MAPI object is never a default) or a failing call
@@ -234,26 +235,6 @@ def _parameter_origin(an: Analysis, name: str, scope: Scope) -> Optional[str]:
             return None
         tags.add(tag)
     return tags.pop() if len(tags) == 1 else None
-
-
-_STAR = object()
-
-
-def _argument(call: cst.Call, fn: FunctionScope, index: int, param: Param, bound: bool) -> object:
-    """The argument a call passes for ``param`` (None: omitted; _STAR: unknowable)."""
-    if any(a.star for a in call.args):
-        return _STAR
-    for a in call.args:
-        if a.keyword is not None and a.keyword.value == param.name:
-            return a.value
-    if param.kind not in ("posonly", "pos"):
-        return None
-    offset = 1 if (bound and fn.cls is not None and fn.self_name is not None) else 0
-    positional = [a for a in call.args if a.keyword is None]
-    pos = index - offset
-    if 0 <= pos < len(positional):
-        return positional[pos].value
-    return None
 
 
 # -- MPS205: non-MAPI user interface ------------------------------------------------------
