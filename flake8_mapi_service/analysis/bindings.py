@@ -22,8 +22,9 @@ assignments are ignored (``mapi = None`` in an ``except ImportError``).
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, TypeVar
 
 import libcst as cst
 
@@ -100,6 +101,40 @@ _NOT_IN_PYWIN32 = SIMPLE_MAPI_FUNCTIONS - MAPI_FUNCTIONS
 #: the first segment of the keys the analysis itself gives to MAPI, MAPI
 #: objects' methods and ctypes DLL functions
 _RESERVED_KEY_HEADS = frozenset({"mapi", "mapiobj", *DLL_ALIASES.values()})
+
+
+T = TypeVar("T")
+
+#: one binding: its value (None when it is not an expression) and the scope it is read in
+BoundValue = Tuple[Optional[cst.BaseExpression], Scope]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Every binding of a name, or of ``self.x`` in a class (and its module bases)."""
+
+    key: Tuple[int, str]  # (scope or class id, name): for caches and cycle guards
+    values: List[BoundValue]
+    volatile: bool  # rebound where the analysis cannot follow (walrus, nonlocal writes)
+
+
+def agreed(
+    values: Iterable[BoundValue], evaluate: Callable[[cst.BaseExpression, Scope], Optional[T]]
+) -> Optional[T]:
+    """The one result every binding evaluates to; ``None`` literal bindings are
+    skipped (``session = None`` before the logon).  None when a binding is not an
+    expression, does not evaluate, or two disagree."""
+    found: Optional[T] = None
+    for value, where in values:
+        if value is None:
+            return None
+        if isinstance(value, cst.Name) and value.value == "None":
+            continue
+        result = evaluate(value, where)
+        if result is None or (found is not None and result != found):
+            return None
+        found = result
+    return found
 
 
 def string_literal(node: Optional[cst.BaseExpression]) -> Optional[str]:
@@ -341,6 +376,25 @@ class Resolver:
             out.extend(c.self_attrs.get(attr, ()))
         return out
 
+    def bound(self, node: cst.BaseExpression, scope: Scope) -> Optional[Bound]:
+        """The bindings of a name, or of ``self.x`` in a method; None for anything else."""
+        if isinstance(node, cst.Name):
+            owner = self.binding_scope(node.value, scope)
+            if owner is None:
+                return None
+            values: List[BoundValue] = [
+                (s.value if isinstance(s, AssignSource) else None, owner)
+                for s in owner.bindings[node.value]
+            ]
+            return Bound((id(owner), node.value), values, node.value in owner.volatile)
+        if isinstance(node, cst.Attribute):
+            cls = self.self_class(node.value, scope)
+            if cls is None:
+                return None
+            sources: List[BoundValue] = list(self.self_attr_sources(cls, node.attr.value))
+            return Bound((id(cls), "self." + node.attr.value), sources, False)
+        return None
+
     def self_attr_ref(self, node: cst.Attribute, scope: Scope, depth: int) -> Optional[str]:
         cls = self.self_class(node.value, scope)
         if cls is None:
@@ -359,17 +413,7 @@ class Resolver:
             return None
         self._active.add(key)
         try:
-            refs: Set[str] = set()
-            for value, method in sources:
-                if value is None:
-                    return None
-                if isinstance(value, cst.Name) and value.value == "None":
-                    continue
-                r = self.ref(value, method, depth + 1)
-                if r is None:
-                    return None
-                refs.add(r)
-            return refs.pop() if len(refs) == 1 else None
+            return agreed(sources, lambda value, where: self.ref(value, where, depth + 1))
         finally:
             self._active.discard(key)
 

@@ -15,8 +15,8 @@ from typing import Dict, Optional, Set, Tuple
 
 import libcst as cst
 
-from .bindings import Resolver, api_key
-from .model import AssignSource, FunctionScope, Scope
+from .bindings import Resolver, agreed, api_key
+from .model import FunctionScope, Scope
 
 #: what a MAPI function returns
 FUNCTION_RESULTS: Dict[str, str] = {
@@ -65,64 +65,14 @@ class Provenance:
             return None
         if isinstance(node, cst.Call):
             return self.call_result(node, scope, depth)
-        if isinstance(node, cst.Name):
-            owner = self.resolver.binding_scope(node.value, scope)
-            if owner is None:
-                return None
-            return self._agree(
-                [
-                    s.value if isinstance(s, AssignSource) else None
-                    for s in owner.bindings[node.value]
-                ],
-                owner,
-                (id(owner), node.value),
-                depth,
-            )
-        if isinstance(node, cst.Attribute):
-            cls = self.resolver.self_class(node.value, scope)
-            if cls is None:
-                return None
-            sources = self.resolver.self_attr_sources(cls, node.attr.value)
-            if not sources:
-                return None
-            tags: Set[str] = set()
-            key = (id(cls), "self." + node.attr.value)
-            if key in self._active:
-                return None
-            self._active.add(key)
-            try:
-                for value, method in sources:
-                    if value is None:
-                        return None
-                    if isinstance(value, cst.Name) and value.value == "None":
-                        continue
-                    tag = self.origin(value, method, depth + 1)
-                    if tag is None:
-                        return None
-                    tags.add(tag)
-            finally:
-                self._active.discard(key)
-            return tags.pop() if len(tags) == 1 else None
-        return None
-
-    def _agree(self, values: list, owner: Scope, key: Tuple[int, str], depth: int) -> Optional[str]:
-        if key in self._active:
+        bound = self.resolver.bound(node, scope)
+        if bound is None or bound.key in self._active:
             return None
-        self._active.add(key)
+        self._active.add(bound.key)
         try:
-            tags: Set[str] = set()
-            for value in values:
-                if value is None:
-                    return None
-                if isinstance(value, cst.Name) and value.value == "None":
-                    continue
-                tag = self.origin(value, owner, depth + 1)
-                if tag is None:
-                    return None
-                tags.add(tag)
-            return tags.pop() if len(tags) == 1 else None
+            return agreed(bound.values, lambda value, where: self.origin(value, where, depth + 1))
         finally:
-            self._active.discard(key)
+            self._active.discard(bound.key)
 
     def call_result(self, node: cst.Call, scope: Scope, depth: int = 0) -> Optional[str]:
         ref = self.resolver.ref(node.func, scope)

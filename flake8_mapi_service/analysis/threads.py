@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 import libcst as cst
 
+from .bindings import agreed
 from .model import (
     AssignSource,
     CallSite,
@@ -255,31 +256,16 @@ class ThreadModel:
         """The module class ``node`` is an instance of, when every binding of the
         name (or ``self.x``) constructs that one class."""
         resolver = self.an.resolver
-        values: List[Tuple[Optional[cst.BaseExpression], Scope]] = []
-        if isinstance(node, cst.Name):
-            owner = resolver.binding_scope(node.value, scope)
-            if owner is None or node.value in owner.volatile:
-                return None
-            for source in owner.bindings[node.value]:
-                values.append((source.value if isinstance(source, AssignSource) else None, owner))
-        elif isinstance(node, cst.Attribute):
-            cls = resolver.self_class(node.value, scope)
-            if cls is None:
-                return None
-            values.extend(resolver.self_attr_sources(cls, node.attr.value))
-        else:
+        bound = resolver.bound(node, scope)
+        if bound is None or bound.volatile:
             return None
-        found: Optional[ClassInfo] = None
-        for value, where in values:
-            if isinstance(value, cst.Name) and value.value == "None":
-                continue
+
+        def constructed(value: cst.BaseExpression, where: Scope) -> Optional[ClassInfo]:
             if not isinstance(value, cst.Call):
                 return None
-            cls = resolver.klass(resolver.ref(value.func, where))
-            if cls is None or (found is not None and cls is not found):
-                return None
-            found = cls
-        return found
+            return resolver.klass(resolver.ref(value.func, where))
+
+        return agreed(bound.values, constructed)
 
     def _lineage_methods(self, cls: ClassInfo) -> Dict[str, FunctionScope]:
         """Methods visible on the class (its own first, then same-module bases)."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set
 
 import libcst as cst
 
-from .bindings import canonical
+from .bindings import agreed, canonical
 from .flags import Bits
 from .flow import NONE, as_bits
 from .model import AssignSource, CallSite, FunctionScope, Scope, call_argument
@@ -360,39 +360,12 @@ class Waits:
 
     def object_kind(self, node: cst.BaseExpression, scope: Scope) -> Optional[str]:
         """ "Event", "Queue", ... when ``node`` is an object the module created."""
-        resolver = self.an.resolver
-        values: List[Tuple[Optional[cst.BaseExpression], Scope]] = []
-        if isinstance(node, cst.Name):
-            owner = resolver.binding_scope(node.value, scope)
-            if owner is None:
-                return None
-            key = (id(owner), node.value)
-            if key in self._kinds:
-                return self._kinds[key]
-            for source in owner.bindings[node.value]:
-                values.append((source.value if isinstance(source, AssignSource) else None, owner))
-        elif isinstance(node, cst.Attribute):
-            cls = resolver.self_class(node.value, scope)
-            if cls is None:
-                return None
-            key = (id(cls), "self." + node.attr.value)
-            if key in self._kinds:
-                return self._kinds[key]
-            values.extend(resolver.self_attr_sources(cls, node.attr.value))
-        else:
+        bound = self.an.resolver.bound(node, scope)
+        if bound is None:
             return None
-        kinds: Set[str] = set()
-        for value, where in values:
-            if isinstance(value, cst.Name) and value.value == "None":
-                continue
-            kind = self._constructed_kind(value, where)
-            if kind is None:
-                kinds = set()
-                break
-            kinds.add(kind)
-        result = kinds.pop() if len(kinds) == 1 else None
-        self._kinds[key] = result
-        return result
+        if bound.key not in self._kinds:
+            self._kinds[bound.key] = agreed(bound.values, self._constructed_kind)
+        return self._kinds[bound.key]
 
     def _constructed_kind(self, value: Optional[cst.BaseExpression], scope: Scope) -> Optional[str]:
         if not isinstance(value, cst.Call):
