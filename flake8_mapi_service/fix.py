@@ -57,12 +57,15 @@ FIXABLE: Tuple[str, ...] = ("MPS101", "MPS102", "MPS103", "MPS201")
 
 #: constants the fix may write, with the value it checks and the literal of a new constant
 VALUES: Dict[str, int] = {
-    "MAPI_INIT_VERSION": 0,
-    "MAPI_NT_SERVICE": 0x10000,
-    "MAPI_NO_MAIL": 0x8000,
-    "MAPI_LOGON_UI": 0x1,
-    "MAPI_SERVICE_UI_ALWAYS": 0x2000,
-    "MAPI_PASSWORD_UI": 0x20000,
+    name: CONSTANTS[name][0]
+    for name in (
+        "MAPI_INIT_VERSION",
+        "MAPI_NT_SERVICE",
+        "MAPI_NO_MAIL",
+        "MAPI_LOGON_UI",
+        "MAPI_SERVICE_UI_ALWAYS",
+        "MAPI_PASSWORD_UI",
+    )
 }
 LITERALS: Dict[str, str] = {
     "MAPI_INIT_VERSION": "0",
@@ -74,9 +77,7 @@ LITERALS: Dict[str, str] = {
 }
 #: the logon UI constants MPS201 removes
 UI_NAMES: Dict[str, int] = {
-    "MAPI_LOGON_UI": 0x1,
-    "MAPI_PASSWORD_UI": 0x20000,
-    "MAPI_SERVICE_UI_ALWAYS": 0x2000,
+    name: VALUES[name] for name in ("MAPI_LOGON_UI", "MAPI_PASSWORD_UI", "MAPI_SERVICE_UI_ALWAYS")
 }
 
 INITIALIZE = "mapi.MAPIInitialize"

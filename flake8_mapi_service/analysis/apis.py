@@ -112,6 +112,19 @@ CONSTANTS: Dict[str, Tuple[int, FrozenSet[str]]] = {
     "COINIT_MULTITHREADED": (0x0, frozenset({WIN32})),
 }
 
+
+def _value(name: str) -> int:
+    return CONSTANTS[name][0]
+
+
+MAPI_NT_SERVICE = _value("MAPI_NT_SERVICE")
+MAPI_NO_MAIL = _value("MAPI_NO_MAIL")
+MAPI_NO_COINIT = _value("MAPI_NO_COINIT")
+#: the logon flags that can show UI (MPS201), in the order messages name them
+LOGON_UI_FLAGS: Tuple[Tuple[str, int], ...] = tuple(
+    (name, _value(name)) for name in ("MAPI_LOGON_UI", "MAPI_SERVICE_UI_ALWAYS", "MAPI_PASSWORD_UI")
+)
+
 #: Per-module overrides where a module documents another value for a name.
 MODULE_VALUES: Dict[Tuple[str, str], int] = {
     ("win32event", "QS_ALLINPUT"): 0x4FF,

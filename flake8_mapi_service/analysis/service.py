@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..settings import Settings
+from .apis import MAPI_NT_SERVICE
 
 if TYPE_CHECKING:
     from .context import Analysis
@@ -26,8 +27,6 @@ SERVICE_ENTRY_CALLS = frozenset(
         "advapi32.RegisterServiceCtrlHandlerExW",
     }
 )
-
-MAPI_NT_SERVICE = 0x10000
 
 
 def user_says_service(settings: Settings, filename: str) -> bool:

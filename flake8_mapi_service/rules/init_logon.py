@@ -6,7 +6,15 @@ from typing import AbstractSet, Dict, List, Optional
 
 import libcst as cst
 
-from ..analysis.apis import CONSTANTS, INIT, LOGON
+from ..analysis.apis import (
+    CONSTANTS,
+    INIT,
+    LOGON,
+    LOGON_UI_FLAGS,
+    MAPI_NO_COINIT,
+    MAPI_NO_MAIL,
+    MAPI_NT_SERVICE,
+)
 from ..analysis.bindings import api_key
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
@@ -14,14 +22,7 @@ from ..analysis.model import AssignSource, CallSite, FunctionScope, Scope
 from ..analysis.structure import Structure
 from .base import Rule
 
-MAPI_NT_SERVICE = 0x10000
-MAPI_NO_MAIL = 0x8000
-MAPI_NO_COINIT = 0x8
-LOGON_UI_BITS: Dict[str, int] = {
-    "MAPI_LOGON_UI": 0x1,
-    "MAPI_SERVICE_UI_ALWAYS": 0x2000,
-    "MAPI_PASSWORD_UI": 0x20000,
-}
+LOGON_UI_BITS: Dict[str, int] = dict(LOGON_UI_FLAGS)
 
 INITIALIZE = "mapi.MAPIInitialize"
 UNINITIALIZE = "mapi.MAPIUninitialize"

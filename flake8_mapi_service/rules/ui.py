@@ -16,6 +16,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from ..analysis.apis import LOGON_UI_FLAGS
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
 from ..analysis.flow import HIDDEN, argument_for_param
@@ -25,11 +26,7 @@ from .base import Rule
 #: flavours of a call that really reaches MAPI (a user's own ``mapi`` module does not)
 MAPI_FLAVOURS = frozenset({"pywin32", "ctypes"})
 
-LOGON_UI_BITS: Tuple[Tuple[str, int], ...] = (
-    ("MAPI_LOGON_UI", 0x1),
-    ("MAPI_SERVICE_UI_ALWAYS", 0x2000),
-    ("MAPI_PASSWORD_UI", 0x20000),
-)
+LOGON_UI_BITS: Tuple[Tuple[str, int], ...] = LOGON_UI_FLAGS
 MAPI_DIALOG = 0x8
 MAPI_DIALOG_MODELESS = 0xC
 SERVICE_UI_BITS: Tuple[Tuple[str, int], ...] = (
