@@ -46,7 +46,7 @@ import libcst as cst
 from .analysis.apis import CONSTANTS
 from .analysis.bindings import MAPI_MODULE
 from .analysis.context import Analysis, Finding
-from .analysis.engine import _with_deep_stack, run_rules
+from .analysis.engine import _with_deep_stack, parse, run_rules
 from .analysis.flow import TupleV, as_bits
 from .analysis.model import AssignSource, CallSite, FunctionScope, OpaqueSource, Scope
 from .analysis.positions import Positions
@@ -1604,10 +1604,7 @@ def _parse(data: bytes) -> Optional[cst.Module]:
         ast.parse(data)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    try:
-        return cst.parse_module(data)
-    except (cst.ParserSyntaxError, SyntaxError, ValueError, UnicodeError):
-        return None
+    return parse(data)
 
 
 def _encoding(data: bytes) -> str:

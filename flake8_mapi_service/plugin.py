@@ -9,7 +9,7 @@ finding so that a bug here never aborts the user's whole flake8 run.
 from __future__ import annotations
 
 import ast
-from typing import Any, ClassVar, Generator, List, Sequence, Tuple, Type
+from typing import Any, ClassVar, FrozenSet, Generator, List, Sequence, Tuple, Type
 
 from . import __version__
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
@@ -24,6 +24,8 @@ class Plugin:
     version = __version__
 
     settings: ClassVar[Settings] = Settings()
+    #: opt-in codes the user's selection does not name (computed once per run)
+    hidden: ClassVar[FrozenSet[str]] = frozenset(DEFAULT_IGNORED)
 
     def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
         self.tree = tree
@@ -89,6 +91,7 @@ class Plugin:
                 DEFAULT_IGNORED,
             ),
         )
+        cls.hidden = frozenset(DEFAULT_IGNORED) - frozenset(cls.settings.opt_in)
 
     # -- checking ---------------------------------------------------------------------
     def run(self) -> Generator[Report, None, None]:
@@ -106,7 +109,7 @@ class Plugin:
             message = RULES_BY_CODE["MPS000"].format(exc=type(exc).__name__)
             yield 1, 0, message, type(self)
             return
-        hidden = set(DEFAULT_IGNORED) - set(settings.opt_in)
+        hidden = self.hidden
         for r in results:
             if r.code not in hidden:
                 yield r.line, r.col, r.message, type(self)

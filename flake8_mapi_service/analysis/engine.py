@@ -13,7 +13,7 @@ import ast
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import libcst as cst
 
@@ -34,8 +34,8 @@ class Result:
     message: str
 
 
-def parse(source: str) -> Optional[cst.Module]:
-    """The libcst module, or None when libcst cannot parse the text."""
+def parse(source: Union[str, bytes]) -> Optional[cst.Module]:
+    """The libcst module, or None when libcst cannot parse the text (or bytes)."""
     try:
         return cst.parse_module(source)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, UnicodeError):
@@ -165,9 +165,9 @@ _DEEP_STACK_BYTES = 512 * 1024 * 1024
 
 
 def _with_deep_stack(fn: Callable[[], T]) -> T:
-    """Run ``fn``; if it overflows Python's recursion limit (libcst's visitor
-    recurses once per nesting level), run it again in a thread with a large
-    stack and a high recursion limit."""
+    """Run ``fn``; if it overflows Python's recursion limit (libcst's code
+    generation and the bounded recursive evaluators nest as deep as the code),
+    run it again in a thread with a large stack and a high recursion limit."""
     try:
         return fn()
     except RecursionError:
