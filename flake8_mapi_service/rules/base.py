@@ -26,3 +26,12 @@ class Rule:
 
     def finish(self, an: Analysis) -> None:
         """Called once after every site was checked."""
+
+
+def call_name(site: CallSite) -> str:
+    """How messages name a call: ``MAPILogonEx``, ``MAPI method Logoff``."""
+    key = site.key or ""
+    name = key.split(".", 1)[1] if "." in key else (key or "MAPI call")
+    if site.flavour == "method":
+        return f"MAPI method {name}"
+    return name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AbstractSet, Dict, List, Optional
+from typing import AbstractSet, Dict, List
 
 import libcst as cst
 
@@ -20,7 +20,7 @@ from ..analysis.context import Analysis
 from ..analysis.flags import Bits
 from ..analysis.model import AssignSource, CallSite, FunctionScope, Scope
 from ..analysis.structure import Structure
-from .base import Rule
+from .base import Rule, call_name
 
 LOGON_UI_BITS: Dict[str, int] = dict(LOGON_UI_FLAGS)
 
@@ -165,7 +165,7 @@ class InitializeOrder(Rule):
                 if site.index < first_init.index and _local_to_function(site, scope):
                     reported.add(id(site))
                     an.report(
-                        site, "MPS104", call=_call_name(site), where="before its MAPIInitialize"
+                        site, "MPS104", call=call_name(site), where="before its MAPIInitialize"
                     )
         for un in uninits:
             if not structure.straight_line(scope, un.stmt):
@@ -182,7 +182,7 @@ class InitializeOrder(Rule):
                 if structure.in_handler_of_try_around(scope, site.stmt, un.stmt):
                     continue
                 reported.add(id(site))
-                an.report(site, "MPS104", call=_call_name(site), where="after its MAPIUninitialize")
+                an.report(site, "MPS104", call=call_name(site), where="after its MAPIUninitialize")
 
 
 def _is_extended(site: CallSite) -> bool:
@@ -203,11 +203,3 @@ def _local_to_function(site: CallSite, scope: Scope) -> bool:
     if isinstance(scope, FunctionScope) and any(p.name == receiver.value for p in scope.params):
         return False
     return all(isinstance(s, AssignSource) and isinstance(s.value, cst.Call) for s in sources)
-
-
-def _call_name(site: CallSite) -> str:
-    key: Optional[str] = site.key
-    name = key.split(".", 1)[1] if key else "MAPI call"
-    if site.flavour == "method":
-        return f"MAPI method {name}"
-    return name

@@ -18,18 +18,10 @@ from ..analysis.waits import (
     UNKNOWN_WAIT,
     ZERO_WAIT,
 )
-from .base import Rule
+from .base import Rule, call_name
 
 INITIALIZE = "mapi.MAPIInitialize"
 THREAD_BOUND = frozenset({"mapi.MAPILogonEx", "mapi.MAPIAdminProfiles"})
-
-
-def _call_name(site: CallSite) -> str:
-    key = site.key or ""
-    name = key.split(".", 1)[1] if "." in key else key
-    if site.flavour == "method":
-        return f"MAPI method {name}"
-    return name
 
 
 class MapiThreadCalls(Rule):
@@ -60,7 +52,7 @@ class MapiThreadCalls(Rule):
                     if id(site) in reported:
                         continue
                     reported.add(id(site))
-                    an.report(site, "MPS110", call=_call_name(site), thread=root.label)
+                    an.report(site, "MPS110", call=call_name(site), thread=root.label)
 
 
 class BlockingWaits(Rule):
@@ -100,7 +92,7 @@ class MsgWaitChecks(Rule):
 
     def check(self, site: CallSite, an: Analysis) -> None:
         info = an.waits.msgwait(site)
-        call = _call_name(site)
+        call = call_name(site)
         mask = info.mask
         if mask is not None and mask.lacks(POSTED_MESSAGE_BITS) and info.timeout != ZERO_WAIT:
             an.report(site, "MPS404", call=call)
