@@ -20,8 +20,6 @@ from ..analysis.model import AssignSource, CallSite, Scope
 from .base import Rule
 from .ui import mapi_method_calls
 
-MAPI_FLAVOURS = frozenset({"pywin32", "ctypes"})
-
 SIMPLE_MAPI = frozenset(
     {
         "mapi.MAPILogon",
@@ -65,7 +63,7 @@ class SimpleMapi(Rule):
     calls = SIMPLE_MAPI
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        if site.flavour in MAPI_FLAVOURS and site.key is not None:
+        if site.key is not None:
             an.report(site, "MPS301", call=site.key.split(".", 1)[1])
 
 

@@ -23,9 +23,6 @@ from ..analysis.flow import HIDDEN, argument_for_param
 from ..analysis.model import CallSite, ClassInfo, FunctionScope, OpaqueSource, Scope
 from .base import Rule
 
-#: flavours of a call that really reaches MAPI (a user's own ``mapi`` module does not)
-MAPI_FLAVOURS = frozenset({"pywin32", "ctypes"})
-
 LOGON_UI_BITS: Tuple[Tuple[str, int], ...] = LOGON_UI_FLAGS
 MAPI_DIALOG = 0x8
 MAPI_DIALOG_MODELESS = 0xC
@@ -84,7 +81,7 @@ class LogonUI(Rule):
     calls = LOGONS
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        if site.flavour not in MAPI_FLAVOURS or site.key is None:
+        if site.key is None:
             return
         flags = an.logon_flags(site)  # the 4th argument for both calls
         names = [name for name, bit in LOGON_UI_BITS if flags.has(bit)]
@@ -99,7 +96,7 @@ class CallUIFlags(Rule):
     calls = SIMPLE_DIALOG_CALLS
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        if site.flavour not in MAPI_FLAVOURS or site.key is None:
+        if site.key is None:
             return
         names = _dialog_names(an.flags_arg(site, 3))
         if names:
@@ -135,7 +132,7 @@ class AlwaysUI(Rule):
     calls = ALWAYS_UI_SIMPLE
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        if site.flavour in MAPI_FLAVOURS and site.key is not None:
+        if site.key is not None:
             an.report(site, "MPS203", call=_call_name(site.key))
 
     def finish(self, an: Analysis) -> None:
