@@ -102,7 +102,8 @@ class Plugin:
             if not may_concern_mapi(self.lines):
                 return
         try:
-            from .analysis.engine import analyze
+            # libcst is imported only for files that pass the text check
+            from .runner import analyze
 
             results: List[Any] = analyze(self.lines, self.filename, settings, self.tree)
         except Exception as exc:  # noqa: BLE001 - never abort the user's flake8 run

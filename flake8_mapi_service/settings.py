@@ -95,6 +95,3 @@ def named_codes(selections: Iterable[str], codes: Iterable[str]) -> Tuple[str, .
     ``MPS1`` name MPS109; the bare prefix ``MPS`` (or ``M``) does not."""
     entries = [e.strip().upper() for e in selections if e and e.strip()]
     return tuple(c for c in codes if any(len(e) > 3 and c.startswith(e) for e in entries))
-
-
-DEFAULT = Settings()

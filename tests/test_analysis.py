@@ -8,7 +8,7 @@ from typing import Set, Tuple
 
 import pytest
 
-from flake8_mapi_service.analysis.engine import analyze
+from flake8_mapi_service.runner import analyze
 from flake8_mapi_service.settings import Settings
 
 ALWAYS = Settings(service_mode="always")

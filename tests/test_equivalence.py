@@ -226,21 +226,22 @@ def test_parsing_in_pieces_changes_nothing(
 ) -> None:
     import ast
 
-    from flake8_mapi_service.analysis import engine
+    from flake8_mapi_service import runner
+    from flake8_mapi_service.analysis import source
     from flake8_mapi_service.analysis.positions import Positions
     from flake8_mapi_service.settings import Settings
 
     lines = text.splitlines(keepends=True)
     tree = ast.parse(text)
     settings = Settings.from_values("always")
-    monkeypatch.setattr(engine, "CHUNK_LINES", 500)
-    module, pieces = engine.parse_lines(lines, tree)
+    monkeypatch.setattr(source, "CHUNK_LINES", 500)
+    module, pieces = source.parse_lines(lines, tree)
     assert module is not None and len(pieces) >= 2
-    in_pieces = engine.analyze(lines, name, settings, tree)
-    monkeypatch.setattr(engine, "CHUNK_LINES", 10**9)
-    whole = engine.parse(text)
+    in_pieces = runner.analyze(lines, name, settings, tree)
+    monkeypatch.setattr(source, "CHUNK_LINES", 10**9)
+    whole = source.parse(text)
     assert whole is not None
-    assert engine.analyze(lines, name, settings, tree) == in_pieces
+    assert runner.analyze(lines, name, settings, tree) == in_pieces
     if name == "services":
         assert len(in_pieces) >= 150
     # the same calls in the same order, and the same positions from libcst

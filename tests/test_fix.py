@@ -18,14 +18,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Sequence, Set, Tuple
 
+import libcst as cst
 import pytest
 import yaml
 from conftest import FIXTURES, OTHERS_OFF, ROOT, findings, run_flake8
 
 from flake8_mapi_service import cli
-from flake8_mapi_service.analysis.engine import analyze
 from flake8_mapi_service.fix import FIXABLE, fix_bytes
 from flake8_mapi_service.rules import RULE_CLASSES
+from flake8_mapi_service.runner import analyze
 from flake8_mapi_service.settings import Settings
 
 CASES = ROOT / "tests" / "fix_cases"
@@ -504,7 +505,7 @@ def test_a_result_that_does_not_parse_is_never_kept(monkeypatch: pytest.MonkeyPa
     from flake8_mapi_service import fix
 
     def broken(self: fix.Builder, expr: object, scope: object) -> object:
-        return fix.cst.Name("lambda")  # "f(0, p, None, lambda)" does not parse
+        return cst.Name("lambda")  # "f(0, p, None, lambda)" does not parse
 
     monkeypatch.setattr(fix.Builder, "_rewrite", broken)
     path = CASES / "pywin32_module_constant.py"  # every edit there goes through _rewrite
@@ -521,7 +522,7 @@ def test_a_fix_that_adds_a_finding_is_not_kept(monkeypatch: pytest.MonkeyPatch) 
 
     def wrong_family(self: fix.Builder, expr: object, scope: object) -> object:
         # MAPI_BEST_ACCESS in logon flags is MPS108: the check must refuse it
-        return fix.cst.parse_expression(
+        return cst.parse_expression(
             "mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL | mapi.MAPI_BEST_ACCESS"
         )
 

@@ -13,7 +13,8 @@ from typing import Any, List
 import pytest
 from conftest import FORMAT, findings, mps, run_flake8
 
-import flake8_mapi_service.analysis.engine as engine
+import flake8_mapi_service.runner as runner
+from flake8_mapi_service.analysis import source
 from flake8_mapi_service.plugin import Plugin
 from flake8_mapi_service.prefilter import may_concern_mapi
 from flake8_mapi_service.settings import Settings
@@ -63,7 +64,7 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 
 def test_an_engine_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "analyze", _boom)
+    monkeypatch.setattr(runner, "analyze", _boom)
     got = _run_plugin(SOURCE)
     assert len(got) == 1
     line, col, text, cls = got[0]
@@ -91,12 +92,12 @@ def test_mps000_through_flake8_has_no_traceback(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""\
         import sys
-        import flake8_mapi_service.analysis.engine as engine
+        import flake8_mapi_service.runner as runner
 
         def boom(*args, **kwargs):
             raise ZeroDivisionError("analysis bug")
 
-        engine.analyze = boom
+        runner.analyze = boom
         from flake8.main.cli import main
         sys.exit(main(["-j1", "--format={FORMAT}", "svc.py", "desktop.py"]))
         """
@@ -117,12 +118,12 @@ def test_noqa_mps000_is_honoured(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""\
         import sys
-        import flake8_mapi_service.analysis.engine as engine
+        import flake8_mapi_service.runner as runner
 
         def boom(*args, **kwargs):
             raise ValueError("analysis bug")
 
-        engine.analyze = boom
+        runner.analyze = boom
         from flake8.main.cli import main
         sys.exit(main(["-j1", "--format={FORMAT}", "svc.py"]))
         """
@@ -138,7 +139,7 @@ def test_noqa_mps000_is_honoured(tmp_path: Path) -> None:
 
 def test_a_file_libcst_cannot_parse_gets_no_finding() -> None:
     broken = SOURCE + "\ndef (:\n    mapi.MAPIInitialize(None)\n"
-    assert engine.parse(broken) is None
+    assert source.parse(broken) is None
     assert _run_plugin(broken) == []
 
 

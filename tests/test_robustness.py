@@ -58,7 +58,7 @@ sys.exit(main(sys.argv[1:]))
 # the engine on a file's text as flake8 would decode it, without an ast tree
 ENGINE_ONLY = """
 import json, sys, tokenize
-from flake8_mapi_service.analysis.engine import analyze
+from flake8_mapi_service.runner import analyze
 from flake8_mapi_service.settings import Settings
 path, mode = sys.argv[1], sys.argv[2]
 try:

@@ -11,17 +11,12 @@ from typing import List, Set, Tuple
 import libcst as cst
 import pytest
 
+from flake8_mapi_service.analysis.apis import MSGWAIT_KEYS
 from flake8_mapi_service.analysis.context import Analysis
-from flake8_mapi_service.analysis.engine import analyze, run_rules
 from flake8_mapi_service.analysis.model import CallSite, build_model
-from flake8_mapi_service.analysis.waits import (
-    FINITE,
-    FOREVER,
-    MSGWAIT_KEYS,
-    UNKNOWN_WAIT,
-    ZERO_WAIT,
-    MsgWait,
-)
+from flake8_mapi_service.analysis.msgwait import MsgWait
+from flake8_mapi_service.analysis.waits import FINITE, FOREVER, UNKNOWN_WAIT, ZERO_WAIT
+from flake8_mapi_service.runner import analyze, run_rules
 from flake8_mapi_service.settings import Settings
 
 ALWAYS = Settings(service_mode="always")
@@ -291,11 +286,11 @@ def test_the_thread_model_is_lazy() -> None:
         win32event.WaitForSingleObject(stop, win32event.INFINITE)
     """
     an, _ = run_rules(cst.parse_module(_source(body)), "svc.py", ALWAYS)
-    assert "_threads" not in an.__dict__
+    assert "threads" not in an.__dict__
     an, _ = run_rules(
         cst.parse_module(_source(body + "mapi.MAPIInitialize(INIT)\n")), "s.py", ALWAYS
     )
-    assert "_threads" in an.__dict__
+    assert "threads" in an.__dict__
 
 
 # -- waits ---------------------------------------------------------------------------------------
@@ -423,7 +418,7 @@ def msgwait(body: str) -> MsgWait:
     an = make(body)
     sites = [s for key in MSGWAIT_KEYS for s in an.sites(key)]
     assert len(sites) == 1
-    return an.waits.msgwait(sites[0])
+    return an.msgwait(sites[0])
 
 
 def test_message_case_reaches_the_else_branch() -> None:

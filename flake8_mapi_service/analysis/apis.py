@@ -1,12 +1,15 @@
 """Static knowledge: documented constants, their flag families, and module names.
 
 Values come from Microsoft's headers (MAPIDefS.h, MAPIX.h, MAPI.h, WinUser.h,
-WinBase.h) as listed in ``RULES.md`` section 1.2.  Nothing here executes code.
+WinBase.h) as the contract lists them; plus the tables of Win32 waits, pumps, thread
+starters and service entry points the analysis recognises.  Nothing here
+executes code.
 """
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Tuple
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Optional, Tuple
 
 MASK32 = 0xFFFFFFFF
 
@@ -120,6 +123,14 @@ def _value(name: str) -> int:
 MAPI_NT_SERVICE = _value("MAPI_NT_SERVICE")
 MAPI_NO_MAIL = _value("MAPI_NO_MAIL")
 MAPI_NO_COINIT = _value("MAPI_NO_COINIT")
+MAPI_DIALOG = _value("MAPI_DIALOG")
+MAPI_DIALOG_MODELESS = _value("MAPI_DIALOG_MODELESS")
+MDB_NO_DIALOG = _value("MDB_NO_DIALOG")
+AB_NO_DIALOG = _value("AB_NO_DIALOG")
+MB_SERVICE_NOTIFICATION = _value("MB_SERVICE_NOTIFICATION")
+INFINITE = _value("INFINITE")
+#: a wake mask must hold one of these for posted messages to wake the wait
+POSTED_MESSAGE_BITS = _value("QS_POSTMESSAGE") | _value("QS_ALLPOSTMESSAGE")
 #: the logon flags that can show UI (MPS201), in the order messages name them
 LOGON_UI_FLAGS: Tuple[Tuple[str, int], ...] = tuple(
     (name, _value(name)) for name in ("MAPI_LOGON_UI", "MAPI_SERVICE_UI_ALWAYS", "MAPI_PASSWORD_UI")
@@ -129,45 +140,6 @@ LOGON_UI_FLAGS: Tuple[Tuple[str, int], ...] = tuple(
 MODULE_VALUES: Dict[Tuple[str, str], int] = {
     ("win32event", "QS_ALLINPUT"): 0x4FF,
     ("win32event", "INFINITE"): 0xFFFFFFFF,
-}
-
-#: Modules whose attributes may be read as documented constants
-#: (``mapi.MAPI_NO_MAIL``, ``win32con.MB_OK``).
-CONSTANT_MODULES: FrozenSet[str] = frozenset(
-    {
-        "mapi",
-        "mapitags",
-        "mapiutil",
-        "win32con",
-        "win32event",
-        "win32api",
-        "win32gui",
-        "win32ui",
-        "pythoncom",
-        "servicemanager",
-        "win32service",
-        "win32serviceutil",
-        "winerror",
-    }
-)
-
-#: The canonical module names used in API keys ("mapi.MAPILogonEx").
-MODULE_ALIASES: Dict[str, str] = {
-    "win32com.mapi.mapi": "mapi",
-    "win32comext.mapi.mapi": "mapi",
-    "win32com.mapi.mapitags": "mapitags",
-    "win32comext.mapi.mapitags": "mapitags",
-    "win32com.mapi.mapiutil": "mapiutil",
-    "win32comext.mapi.mapiutil": "mapiutil",
-    "win32.lib.win32con": "win32con",
-    "win32.win32api": "win32api",
-    "win32.win32event": "win32event",
-    "win32.win32gui": "win32gui",
-    "win32.servicemanager": "servicemanager",
-    "win32.lib.win32serviceutil": "win32serviceutil",
-    "win32.win32service": "win32service",
-    "win32.lib.winerror": "winerror",
-    "pythonwin.win32ui": "win32ui",
 }
 
 #: Names a star import of a module provides, for the modules whose star
@@ -343,3 +315,264 @@ def constant_value(module: str, name: str) -> int | None:
         return override
     entry = CONSTANTS.get(name)
     return entry[0] if entry is not None else None
+
+
+# -- API keys ------------------------------------------------------------------------
+# The analysis gives every API call a key (``bindings.api_key``): these are the ones
+# the analysis itself and several rules name.  One spelling each.
+
+MAPI_INITIALIZE = "mapi.MAPIInitialize"
+MAPI_UNINITIALIZE = "mapi.MAPIUninitialize"
+MAPI_LOGON_EX = "mapi.MAPILogonEx"
+MAPI_ADMIN_PROFILES = "mapi.MAPIAdminProfiles"
+#: the prefix of a method called on an object obtained from MAPI ("mapiobj.Logoff")
+MAPI_METHOD = "mapiobj."
+
+#: COM initialization on the calling thread (MPS105)
+COM_INIT: FrozenSet[str] = frozenset(
+    {
+        "pythoncom.CoInitialize",
+        "pythoncom.CoInitializeEx",
+        "pythoncom.OleInitialize",
+        "servicemanager.CoInitializeEx",
+        "ole32.CoInitialize",
+        "ole32.CoInitializeEx",
+        "ole32.OleInitialize",
+    }
+)
+#: OLE initialization (MPS106)
+OLE_INIT: FrozenSet[str] = frozenset({"pythoncom.OleInitialize", "ole32.OleInitialize"})
+
+
+# -- services (1.3) ----------------------------------------------------------------------
+
+SERVICE_FRAMEWORK: FrozenSet[str] = frozenset({"win32serviceutil.ServiceFramework"})
+
+#: calls that only a service makes
+SERVICE_ENTRY_CALLS: FrozenSet[str] = frozenset(
+    {
+        "servicemanager.StartServiceCtrlDispatcher",
+        "servicemanager.PrepareToHostSingle",
+        "servicemanager.PrepareToHostMultiple",
+        "servicemanager.Initialize",
+        "win32serviceutil.HandleCommandLine",
+        "advapi32.StartServiceCtrlDispatcherA",
+        "advapi32.StartServiceCtrlDispatcherW",
+        "advapi32.RegisterServiceCtrlHandlerA",
+        "advapi32.RegisterServiceCtrlHandlerW",
+        "advapi32.RegisterServiceCtrlHandlerExA",
+        "advapi32.RegisterServiceCtrlHandlerExW",
+    }
+)
+
+#: ServiceFramework methods that run on the service thread, and the ones of them
+#: that are its bodies (RULES.md 1.4)
+SERVICE_THREAD_METHODS: Tuple[str, ...] = ("__init__", "SvcRun", "SvcDoRun")
+SERVICE_BODIES: Tuple[str, ...] = ("SvcRun", "SvcDoRun")
+#: ServiceFramework methods the control thread runs
+CONTROL_METHODS: Tuple[str, ...] = (
+    "SvcStop",
+    "SvcShutdown",
+    "SvcOther",
+    "SvcOtherEx",
+    "SvcPause",
+    "SvcContinue",
+    "SvcInterrogate",
+)
+
+
+# -- threads ---------------------------------------------------------------------------
+
+#: thread starters: key -> (positional index, keyword) of the function argument
+THREAD_STARTERS: Dict[str, Tuple[int, str]] = {
+    "threading.Thread": (1, "target"),
+    "threading.Timer": (1, "function"),
+    "_thread.start_new_thread": (0, "function"),
+    "_thread.start_new": (0, "function"),
+    "thread.start_new_thread": (0, "function"),
+    "win32process.beginthreadex": (2, "entryPoint"),
+}
+#: executors whose ``submit(fn, ...)`` runs ``fn`` on another thread
+EXECUTORS: FrozenSet[str] = frozenset(
+    {
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor",
+    }
+)
+#: classes whose ``run`` method is another thread's code
+THREAD_CLASSES: FrozenSet[str] = frozenset({"threading.Thread"})
+PARTIAL: FrozenSet[str] = frozenset({"functools.partial"})
+
+
+# -- blocking waits and pumps (1.5) ------------------------------------------------------
+
+#: Win32 waits: key -> index of the timeout in milliseconds
+WIN32_WAITS: Dict[str, int] = {
+    "win32event.WaitForSingleObject": 1,
+    "win32event.WaitForSingleObjectEx": 1,
+    "win32event.WaitForMultipleObjects": 2,
+    "win32event.WaitForMultipleObjectsEx": 2,
+    "win32api.Sleep": 0,
+    "win32api.SleepEx": 0,
+    "kernel32.WaitForSingleObject": 1,
+    "kernel32.WaitForSingleObjectEx": 1,
+    "kernel32.WaitForMultipleObjects": 3,
+    "kernel32.WaitForMultipleObjectsEx": 3,
+    "kernel32.Sleep": 0,
+    "kernel32.SleepEx": 0,
+}
+SLEEP_SECONDS = "time.sleep"
+
+#: constructors of the objects whose methods block -> kind
+OBJECT_CONSTRUCTORS: Dict[str, str] = {
+    "threading.Event": "Event",
+    "threading.Condition": "Condition",
+    "threading.Semaphore": "Semaphore",
+    "threading.BoundedSemaphore": "Semaphore",
+    "threading.Barrier": "Barrier",
+    "threading.Thread": "Thread",
+    "threading.Timer": "Thread",
+    "queue.Queue": "Queue",
+    "queue.LifoQueue": "Queue",
+    "queue.PriorityQueue": "Queue",
+    "queue.SimpleQueue": "Queue",
+}
+
+
+@dataclass(frozen=True)
+class BlockingMethod:
+    """How a blocking method takes its timeout and its blocking flag."""
+
+    timeout_index: Optional[int]  # None: the method has no timeout (waits forever)
+    timeout_keyword: str = "timeout"
+    block_index: Optional[int] = None
+    block_keyword: str = ""
+
+
+#: (kind, method) -> how the method's timeout and blocking flag are passed
+BLOCKING_METHODS: Dict[Tuple[str, str], BlockingMethod] = {
+    ("Event", "wait"): BlockingMethod(0),
+    ("Condition", "wait"): BlockingMethod(0),
+    ("Condition", "wait_for"): BlockingMethod(1),
+    ("Semaphore", "acquire"): BlockingMethod(1, "timeout", 0, "blocking"),
+    ("Barrier", "wait"): BlockingMethod(0),
+    ("Thread", "join"): BlockingMethod(0),
+    ("Queue", "get"): BlockingMethod(1, "timeout", 0, "block"),
+    ("Queue", "join"): BlockingMethod(None),
+}
+BLOCKING_METHOD_NAMES: FrozenSet[str] = frozenset(m for _, m in BLOCKING_METHODS)
+
+PUMP_KEYS: FrozenSet[str] = frozenset(
+    {
+        "pythoncom.PumpWaitingMessages",
+        "pythoncom.PumpMessages",
+        "win32gui.PumpWaitingMessages",
+        "win32gui.PumpMessages",
+        "servicemanager.PumpWaitingMessages",
+        "win32ui.PumpWaitingMessages",  # Pythonwin's own pump
+        "win32ui.PumpMessages",
+        # waits while pumping (RULES.md 1.5): a pumped wait, and it pumps
+        "pythoncom.CoWaitForMultipleHandles",
+    }
+)
+DISPATCH_KEYS: FrozenSet[str] = frozenset(
+    {
+        "win32gui.DispatchMessage",
+        "user32.DispatchMessage",
+        "user32.DispatchMessageA",
+        "user32.DispatchMessageW",
+    }
+)
+GET_MESSAGE_KEYS: FrozenSet[str] = frozenset(
+    {
+        "win32gui.GetMessage",
+        "win32gui.PeekMessage",
+        "user32.GetMessage",
+        "user32.GetMessageA",
+        "user32.GetMessageW",
+        "user32.PeekMessage",
+        "user32.PeekMessageA",
+        "user32.PeekMessageW",
+    }
+)
+
+
+@dataclass(frozen=True)
+class MsgWaitLayout:
+    """Where MsgWaitForMultipleObjects(Ex) takes its arguments."""
+
+    handles: int  # index of the handle list (pywin32) or array (ctypes)
+    count: Optional[int]  # index of nCount (ctypes), None for pywin32
+    mask: int  # index of the wake mask
+    timeout: int  # index of the timeout in milliseconds
+
+
+MSGWAIT_LAYOUTS: Dict[str, MsgWaitLayout] = {
+    "win32event.MsgWaitForMultipleObjects": MsgWaitLayout(0, None, 3, 2),
+    "win32event.MsgWaitForMultipleObjectsEx": MsgWaitLayout(0, None, 2, 1),
+    "user32.MsgWaitForMultipleObjects": MsgWaitLayout(1, 0, 4, 3),
+    "user32.MsgWaitForMultipleObjectsEx": MsgWaitLayout(1, 0, 3, 2),
+}
+MSGWAIT_KEYS: FrozenSet[str] = frozenset(MSGWAIT_LAYOUTS)
+#: MAXIMUM_WAIT_OBJECTS
+MAX_WAIT_OBJECTS = 64
+
+#: calls that may be given a wait result without handling the message case
+NEUTRAL_CALLS: FrozenSet[str] = frozenset(
+    {
+        "builtins.print",
+        "builtins.str",
+        "builtins.repr",
+        "builtins.int",
+        "builtins.hex",
+        "builtins.format",
+        "builtins.isinstance",
+        "servicemanager.LogMsg",
+        "servicemanager.LogInfoMsg",
+        "servicemanager.LogWarningMsg",
+        "servicemanager.LogErrorMsg",
+    }
+)
+#: methods of objects the analysis cannot see that are taken not to pump
+NEUTRAL_METHODS: FrozenSet[str] = frozenset(
+    {
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "write",
+        "flush",
+        "append",
+        "extend",
+        "add",
+        "pop",
+        "remove",
+        "discard",
+        "update",
+        "clear",
+        "set",
+        "is_set",
+        "put",
+        "put_nowait",
+        "get_nowait",
+        "format",
+        "join",
+        "split",
+        "strip",
+        "encode",
+        "decode",
+        "startswith",
+        "endswith",
+        "keys",
+        "values",
+        "items",
+        "copy",
+        "ReportServiceStatus",
+    }
+)

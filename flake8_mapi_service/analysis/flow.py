@@ -9,7 +9,8 @@ path.  The state *before* each statement that contains a call is kept, so a
 rule can ask "what is this argument here?".
 
 Parameters are evaluated lazily from their default and from every call of the
-function in the module (RULES.md 1.2).  Anything not understood is unknown.
+function in the module (the call graph's CALL edges); a function whose callers
+are not all known has unknown parameters.  Anything not understood is unknown.
 """
 
 from __future__ import annotations
@@ -21,8 +22,20 @@ import libcst as cst
 
 from .apis import CONSTANTS, MASK32, constant_value
 from .bindings import MAPI_MODULE, Resolver, canonical
+from .callgraph import CallGraph
 from .flags import UNKNOWN, ZERO, Bits
-from .model import CallSite, ClassInfo, FunctionScope, ModuleModel, Param, Scope, walk
+from .model import (
+    HIDDEN,
+    ClassInfo,
+    FunctionScope,
+    ModuleModel,
+    Param,
+    Scope,
+    argument_for_param,
+    dotted_name,
+    walk,
+)
+from .structure import small_statements, suite_units
 
 # -- values -----------------------------------------------------------------------
 
@@ -126,7 +139,7 @@ def as_bits(value: Value) -> Bits:
         return value
     if isinstance(value, RefV) and not value.ref.startswith(_NOT_CONSTANTS):
         # A documented constant name has its documented value, whichever
-        # module it is read from (RULES.md 1.2); win32event's own values win.
+        # module it is read from; win32event's own values win.
         module, _, name = value.ref.rpartition(".")
         short = "mapi" if module == MAPI_MODULE else module
         v = constant_value(short, name)
@@ -167,9 +180,10 @@ class _Probe:
 class Flow:
     """Lazy, memoised flow evaluation for a module."""
 
-    def __init__(self, model: ModuleModel, resolver: Resolver) -> None:
+    def __init__(self, model: ModuleModel, resolver: Resolver, graph: CallGraph) -> None:
         self.model = model
         self.resolver = resolver
+        self.graph = graph
         self._scopes: Dict[int, _Probe] = {}
         self._module_final: Maybe = None
         self._module_done = False
@@ -177,9 +191,6 @@ class Flow:
         self._param_active: Set[Tuple[int, str]] = set()
         self._param_depth = 0
         self._alloc = 0
-        self._calls_to: Optional[Dict[int, List[Tuple[CallSite, bool]]]] = None
-        self._escaping: Optional[Set[str]] = None
-        self._attr_calls: Dict[str, int] = {}
 
     # -- public ---------------------------------------------------------------------
     def value_at(self, expr: cst.BaseExpression, scope: Scope, stmt: cst.CSTNode) -> Value:
@@ -188,9 +199,6 @@ class Flow:
         if state is None:
             state = State()
         return _Eval(self, scope, state).expr(expr, 0)
-
-    def bits_at(self, expr: cst.BaseExpression, scope: Scope, stmt: cst.CSTNode) -> Bits:
-        return as_bits(self.value_at(expr, scope, stmt))
 
     def struct_field(self, value: Value, scope: Scope, stmt: cst.CSTNode, field: str) -> Value:
         if not isinstance(value, StructV):
@@ -254,16 +262,10 @@ class Flow:
         return result
 
     def _compute_param(self, fn: FunctionScope, param: Param) -> Value:
-        if fn.kind != "function" or fn.name in self.escaping_names():
-            # a lambda, or a function passed around as a value (a thread
-            # target, a callback table): its callers are not all visible
+        if not self.graph.all_callers_known(fn):
+            # a lambda, a function passed around as a value (a thread target, a
+            # callback table), a method also called on untyped objects
             return TOP
-        if fn.cls is not None:
-            # ``obj.method(...)`` on an object the analysis cannot type may
-            # be a call of this method with any arguments
-            seen = sum(1 for c, _ in self.calls_of(fn) if isinstance(c.node.func, cst.Attribute))
-            if self._attr_calls.get(fn.name, 0) > seen:
-                return TOP
         values: List[Value] = []
         if param.default is not None:
             outer = fn.parent if fn.parent is not None else self.model.scope
@@ -275,120 +277,19 @@ class Flow:
                 if self._module_final is not None:
                     entry = self._module_final.copy()
             values.append(_Eval(self, outer, entry).expr(param.default, 0))
-        index = fn.params.index(param)
-        for site, bound in self.calls_of(fn):
-            arg = argument_for_param(site.node, fn, index, param, bound)
+        for edge in self.graph.calls_of(fn):
+            arg = argument_for_param(edge.site.node, fn, param, edge.bound)
             if arg is HIDDEN:
                 return TOP
-            if arg is None:
-                if param.default is None:
-                    continue  # a call that would fail; not evidence
-                continue  # the default, already counted
-            assert isinstance(arg, cst.BaseExpression)
-            values.append(self.value_at(arg, site.scope, site.stmt))
+            if not isinstance(arg, cst.BaseExpression):
+                continue  # omitted: the default, already counted (or a call that would fail)
+            values.append(self.value_at(arg, edge.site.scope, edge.site.stmt))
         if not values:
             return TOP
         out = values[0]
         for v in values[1:]:
             out = join_values(out, v)
         return out
-
-    def escaping_names(self) -> Set[str]:
-        """Names (bare or as attributes) the module uses other than by calling
-        them or defining them: a function so named may be called from anywhere."""
-        if self._escaping is None:
-            collector = _References()
-            walk(collector, self.model.module)  # libcst's visit, faster
-            self._escaping = collector.escaping
-            self._attr_calls = collector.attr_calls
-        return self._escaping
-
-    def calls_of(self, fn: FunctionScope) -> List[Tuple[CallSite, bool]]:
-        """(call site, bound) for every same-module call of ``fn``."""
-        if self._calls_to is None:
-            self._calls_to = {}
-            for site in self.model.calls:
-                target = site.target
-                if target is not None:
-                    func = site.node.func
-                    # ``Class.method(obj, ...)`` passes the instance explicitly
-                    bound = isinstance(func, cst.Attribute) and not (
-                        self.resolver.ref(func.value, site.scope) or ""
-                    ).startswith("cls:")
-                    self._calls_to.setdefault(id(target), []).append((site, bound))
-        return self._calls_to.get(id(fn), [])
-
-
-#: an argument that may be hidden behind ``*args`` / ``**kwargs``
-HIDDEN = object()
-
-
-class _References(cst.CSTVisitor):
-    """Collects names read other than as the callee of a call."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.skip: Set[int] = set()
-        self.escaping: Set[str] = set()
-        self.attr_calls: Dict[str, int] = {}
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.skip.add(id(node.func))
-        if isinstance(node.func, cst.Attribute):
-            name = node.func.attr.value
-            self.attr_calls[name] = self.attr_calls.get(name, 0) + 1
-        for arg in node.args:
-            if arg.keyword is not None:
-                self.skip.add(id(arg.keyword))
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.skip.add(id(node.name))
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.skip.add(id(node.name))
-
-    def visit_Param(self, node: cst.Param) -> None:
-        self.skip.add(id(node.name))
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Global(self, node: cst.Global) -> bool:
-        return False
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.skip.add(id(node.attr))
-        if id(node) not in self.skip:
-            self.escaping.add(node.attr.value)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if id(node) not in self.skip:
-            self.escaping.add(node.value)
-
-
-def argument_for_param(
-    call: cst.Call, fn: FunctionScope, index: int, param: Param, bound: bool
-) -> object:
-    """The argument expression a call passes for ``param`` (None: omitted)."""
-    offset = 1 if (bound and fn.cls is not None and fn.self_name is not None) else 0
-    positional = [a for a in call.args if a.keyword is None]
-    for a in call.args:
-        if a.star:
-            return HIDDEN
-    for a in call.args:
-        if a.keyword is not None and a.keyword.value == param.name:
-            return a.value
-    if param.kind in ("posonly", "pos"):
-        pos = index - offset
-        if 0 <= pos < len(positional):
-            return positional[pos].value
-    return None
 
 
 class _Eval:
@@ -604,11 +505,7 @@ class _Exec:
         return state
 
     def _suite(self, suite: cst.BaseSuite, state: Maybe) -> Maybe:
-        if isinstance(suite, cst.IndentedBlock):
-            return self.block(suite.body, state)
-        if isinstance(suite, cst.SimpleStatementSuite):
-            return self._smalls(suite.body, state)
-        return state
+        return self.block(suite_units(suite), state)
 
     def _smalls(self, smalls: Sequence[cst.BaseSmallStatement], state: Maybe) -> Maybe:
         for small in smalls:
@@ -619,8 +516,9 @@ class _Exec:
         return state
 
     def stmt(self, stmt: cst.CSTNode, state: State) -> Maybe:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            return self._smalls(stmt.body, state)
+        smalls = small_statements(stmt)
+        if smalls is not None:
+            return self._smalls(smalls, state)
         self.probe.at(stmt, state)
         if isinstance(stmt, cst.If):
             return self._if(stmt, state)
@@ -701,7 +599,7 @@ class _Exec:
     def _try(self, stmt: Union[cst.Try, cst.TryStar], state: State) -> Maybe:
         seen: Maybe = state.copy()
         s: Maybe = state
-        for inner in stmt.body.body:  # type: ignore[union-attr]
+        for inner in suite_units(stmt.body):
             if s is None:
                 break
             s = self.stmt(inner, s)
@@ -786,8 +684,6 @@ class _Exec:
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     names.append(alias.asname.name.value)
                 else:
-                    from .model import dotted_name
-
                     full = dotted_name(alias.name) or ""
                     names.append(full.split(".", 1)[0])
         elif not isinstance(small.names, cst.ImportStar):

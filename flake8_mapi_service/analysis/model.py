@@ -17,6 +17,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import libcst as cst
 
+from .structure import body_units, small_statements, suite_units
+
 # -- binding sources ------------------------------------------------------------
 
 
@@ -102,13 +104,8 @@ class FunctionScope(Scope):
 
     @property
     def body(self) -> Sequence[cst.CSTNode]:
-        node = self.node
-        if isinstance(node, cst.FunctionDef):
-            body = node.body
-            if isinstance(body, cst.IndentedBlock):
-                return body.body
-            return [body]
-        return []
+        """The units of the function's body (none for a lambda)."""
+        return body_units(self.node)
 
     @property
     def self_name(self) -> Optional[str]:
@@ -166,11 +163,7 @@ class ModuleModel:
     functions: List[FunctionScope]
     classes: List[ClassInfo]
     calls: List[CallSite]
-    #: statement node -> statement list path info, filled lazily by flow
     class_by_node: Dict[cst.ClassDef, ClassInfo]
-
-    def classes_named(self, name: str) -> List[ClassInfo]:
-        return [c for c in self.classes if c.name == name and c.outer is self.scope]
 
 
 # -- the traversal ----------------------------------------------------------------------
@@ -188,21 +181,61 @@ def dotted_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
-def call_argument(call: cst.Call, index: int, keyword: str = "") -> Optional[cst.BaseExpression]:
-    """The argument at position ``index`` (or passed as ``keyword``); None when it
-    is absent or may be hidden behind ``*args`` / ``**kwargs``."""
+class Hidden:
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+
+#: an argument that may be passed through ``*args`` / ``**kwargs``
+HIDDEN = Hidden()
+
+
+def argument(
+    call: cst.Call, index: Optional[int], keyword: str = ""
+) -> Union[cst.BaseExpression, None, Hidden]:
+    """The argument a call passes at position ``index`` or as ``keyword``.
+
+    None when it is omitted; ``HIDDEN`` when a ``*args`` / ``**kwargs`` before
+    it (or anywhere, for a keyword) may hold it.  A keyword argument wins."""
+    if keyword:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
     position = 0
     for arg in call.args:
         if arg.star:
-            return None
+            return HIDDEN
         if arg.keyword is not None:
-            if keyword and arg.keyword.value == keyword:
-                return arg.value
             continue
         if position == index:
             return arg.value
         position += 1
     return None
+
+
+def argument_for_param(
+    call: cst.Call, fn: FunctionScope, param: Param, bound: bool
+) -> Union[cst.BaseExpression, None, Hidden]:
+    """The argument a call of ``fn`` passes for ``param`` (None: omitted, so the
+    default; ``HIDDEN``: maybe behind ``*args``/``**kwargs``).  ``bound``: the call
+    passes the instance implicitly (``obj.method(...)``)."""
+    offset = 1 if (bound and fn.cls is not None and fn.self_name is not None) else 0
+    position: Optional[int] = None
+    if param.kind in ("posonly", "pos"):
+        position = fn.params.index(param) - offset
+        if position < 0:
+            return None
+    elif param.kind != "kwonly":
+        return HIDDEN  # *args / **kwargs collect whatever is passed
+    return argument(call, position, param.name if param.kind != "posonly" else "")
+
+
+def argument_expr(
+    call: cst.Call, index: Optional[int], keyword: str = ""
+) -> Optional[cst.BaseExpression]:
+    """``argument`` for callers that treat a hidden argument as an absent one."""
+    value = argument(call, index, keyword)
+    return value if isinstance(value, cst.BaseExpression) else None
 
 
 def _import_module_name(node: cst.ImportFrom) -> Optional[str]:
@@ -461,13 +494,8 @@ def _params(params: cst.Parameters) -> List[Param]:
 
 
 def _ctypes_fields(node: cst.ClassDef) -> Optional[List[str]]:
-    body = node.body
-    if not isinstance(body, cst.IndentedBlock):
-        return None
-    for stmt in body.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
+    for unit in suite_units(node.body):
+        for small in small_statements(unit) or ():
             if not isinstance(small, cst.Assign):
                 continue
             if not any(

@@ -61,6 +61,7 @@ RULES: List[Rule] = [
             "imported from the project's own modules are unknown. An init "
             "parameter that is `None` on some calls and a tuple on others is unknown."
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS102",
@@ -95,6 +96,7 @@ RULES: List[Rule] = [
             "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
             "imported from the project's own modules are unknown."
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS103",
@@ -128,6 +130,7 @@ RULES: List[Rule] = [
             "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
             "imported from the project's own modules are unknown."
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS104",

@@ -60,6 +60,8 @@ class Rule:
     limits: str = ""
     #: SARIF level: "error" for a definite mistake (the default), "warning", or "note"
     level: str = "error"
+    #: ``flake8-mapi-service fix`` repairs this code's findings (where one edit is safe)
+    fixable: bool = False
 
     def format(self, **fields: object) -> str:
         return f"{self.code} {self.message.format(**fields)}"

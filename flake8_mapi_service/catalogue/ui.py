@@ -96,6 +96,7 @@ RULES: List[Rule] = [
             "`MAPILogonEx` calls whose flags are undetermined). A call to a module of your "
             "own that happens to be named `mapi` is not MAPI."
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS202",

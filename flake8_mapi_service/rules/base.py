@@ -1,16 +1,18 @@
 """The rule interface: small checkers over the shared analysis.
 
-A rule declares the API keys it cares about (``calls``); the engine walks the
+A rule declares the API keys it cares about (``calls``); the runner walks the
 call sites found by the one traversal and hands each matching site to
-``check``.  ``finish`` runs once per file for file-level rules (MPS106/107).
-Rules report through ``an.report(site, code, **fields)``; service-only codes
-are dropped by the engine when the file is not service code.
+``check``.  ``finish`` runs once per file for rules that look at more than one
+call (MPS106/107, the thread rules).  Rules report raw findings through
+``an.report(site, code, **fields)``; the runner formats the message from the
+catalogue and drops service-only codes outside service code.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, FrozenSet, Tuple
+from typing import ClassVar, Dict, FrozenSet, Tuple
 
+from ..analysis.apis import MAPI_METHOD, MSGWAIT_KEYS
 from ..analysis.context import Analysis
 from ..analysis.model import CallSite
 
@@ -28,10 +30,43 @@ class Rule:
         """Called once after every site was checked."""
 
 
-def call_name(site: CallSite) -> str:
-    """How messages name a call: ``MAPILogonEx``, ``MAPI method Logoff``."""
-    key = site.key or ""
-    name = key.split(".", 1)[1] if "." in key else (key or "MAPI call")
-    if site.flavour == "method":
-        return f"MAPI method {name}"
-    return name
+#: how messages name a method of a MAPI interface
+INTERFACES: Dict[str, str] = {
+    "mapiobj.Address": "IAddrBook.Address",
+    "mapiobj.Details": "IAddrBook.Details",
+    "mapiobj.ResolveName": "IAddrBook.ResolveName",
+    "mapiobj.ShowForm": "IMAPISession.ShowForm",
+    "mapiobj.ConfigureMsgService": "IMsgServiceAdmin.ConfigureMsgService",
+    "mapiobj.CreateMsgService": "IMsgServiceAdmin.CreateMsgService",
+    "mapiobj.CreateMsgServiceEx": "IMsgServiceAdmin.CreateMsgServiceEx",
+}
+_CLIENT_MODULES = ("win32com.client.", "comtypes.client.")
+
+
+def call_name(key: str, flavour: str = "") -> str:
+    """How messages name the call with this key.
+
+    MAPI functions by their name (``MAPILogonEx``); a method on a MAPI object
+    by its interface (``IAddrBook.Address``), or as ``MAPI method Logoff`` when
+    the call's ``flavour`` is "method" (rules about any MAPI call say so);
+    COM activation without its module (``Dispatch``); MsgWaitForMultipleObjects
+    without its module; ``input()``; anything else by its qualified name.
+    """
+    head, _, rest = key.partition(".")
+    if head == MAPI_METHOD[:-1]:
+        if flavour == "method":
+            return f"MAPI method {rest}"
+        return INTERFACES.get(key, rest)
+    if head == "mapi" or key in MSGWAIT_KEYS:
+        return rest
+    for prefix in _CLIENT_MODULES:
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    if key == "builtins.input":
+        return "input()"
+    return key or "MAPI call"
+
+
+def site_name(site: CallSite) -> str:
+    """``call_name`` of a call site (its key and flavour)."""
+    return call_name(site.key or "", site.flavour)

@@ -7,40 +7,26 @@ from typing import AbstractSet, Dict, List
 import libcst as cst
 
 from ..analysis.apis import (
+    COM_INIT,
     CONSTANTS,
     INIT,
     LOGON,
     LOGON_UI_FLAGS,
+    MAPI_ADMIN_PROFILES,
+    MAPI_INITIALIZE,
+    MAPI_LOGON_EX,
     MAPI_NO_COINIT,
     MAPI_NO_MAIL,
     MAPI_NT_SERVICE,
+    MAPI_UNINITIALIZE,
+    OLE_INIT,
 )
 from ..analysis.bindings import api_key
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
 from ..analysis.model import AssignSource, CallSite, FunctionScope, Scope
-from ..analysis.structure import Structure
-from .base import Rule, call_name
-
-LOGON_UI_BITS: Dict[str, int] = dict(LOGON_UI_FLAGS)
-
-INITIALIZE = "mapi.MAPIInitialize"
-UNINITIALIZE = "mapi.MAPIUninitialize"
-LOGON_EX = "mapi.MAPILogonEx"
-ADMIN_PROFILES = "mapi.MAPIAdminProfiles"
-
-COM_INIT = frozenset(
-    {
-        "pythoncom.CoInitialize",
-        "pythoncom.CoInitializeEx",
-        "pythoncom.OleInitialize",
-        "servicemanager.CoInitializeEx",
-        "ole32.CoInitialize",
-        "ole32.CoInitializeEx",
-        "ole32.OleInitialize",
-    }
-)
-OLE_INIT = frozenset({"pythoncom.OleInitialize", "ole32.OleInitialize"})
+from ..analysis.structure import Layout
+from .base import Rule, site_name
 
 
 def _wrong_family(bits: Bits, family: str) -> List[str]:
@@ -55,7 +41,7 @@ class InitFlags(Rule):
     """MPS101, MPS105, MPS108 and MPS109 on MAPIInitialize."""
 
     codes = ("MPS101", "MPS105", "MPS108", "MPS109")
-    calls = frozenset({INITIALIZE})
+    calls = frozenset({MAPI_INITIALIZE})
 
     def check(self, site: CallSite, an: Analysis) -> None:
         flags = an.init_flags(site)
@@ -73,12 +59,12 @@ class InitFlags(Rule):
 def _com_may_precede(site: CallSite, an: Analysis) -> bool:
     """False only when every COM initialization of the file follows ``site``
     in the same function, in straight-line code, outside loops."""
-    structure = an.structure
+    layout = an.layout(site.scope)
     for key in COM_INIT:
         for com in an.sites(key):
             if com.scope is not site.scope or com.index < site.index:
                 return True
-            if structure.in_loop(site.scope, com.stmt) or structure.in_loop(site.scope, site.stmt):
+            if layout.in_loop(com.stmt) or layout.in_loop(site.stmt):
                 return True
     return False
 
@@ -87,7 +73,7 @@ class LogonFlags(Rule):
     """MPS102, MPS103, MPS108 and MPS109 on MAPILogonEx."""
 
     codes = ("MPS102", "MPS103", "MPS108", "MPS109")
-    calls = frozenset({LOGON_EX})
+    calls = frozenset({MAPI_LOGON_EX})
 
     def check(self, site: CallSite, an: Analysis) -> None:
         flags = an.logon_flags(site)
@@ -96,7 +82,7 @@ class LogonFlags(Rule):
         if flags.lacks(MAPI_NO_MAIL):
             an.report(site, "MPS103")
         checked = {"MAPI_NT_SERVICE": MAPI_NT_SERVICE, "MAPI_NO_MAIL": MAPI_NO_MAIL}
-        checked.update(LOGON_UI_BITS)
+        checked.update(LOGON_UI_FLAGS)
         undetermined = [name for name, bit in checked.items() if not flags.determined(bit)]
         if undetermined:
             an.report(site, "MPS109", call="MAPILogonEx", what=", ".join(undetermined))
@@ -111,13 +97,13 @@ class FileBalance(Rule):
     codes = ("MPS106", "MPS107")
 
     def finish(self, an: Analysis) -> None:
-        inits = an.sites(INITIALIZE)
+        inits = an.sites(MAPI_INITIALIZE)
         if not inits:
             return
         first = min(inits, key=lambda s: s.index)
         if not any(an.sites(key) for key in OLE_INIT) and not _passed_as_value(an, OLE_INIT):
             an.report(first, "MPS106")
-        if not an.sites(UNINITIALIZE) and not _passed_as_value(an, {UNINITIALIZE}):
+        if not an.sites(MAPI_UNINITIALIZE) and not _passed_as_value(an, {MAPI_UNINITIALIZE}):
             an.report(first, "MPS107")
 
 
@@ -142,33 +128,32 @@ class InitializeOrder(Rule):
 
     def finish(self, an: Analysis) -> None:
         scopes: Dict[int, Scope] = {}
-        for site in an.sites(INITIALIZE) + an.sites(UNINITIALIZE):
+        for site in an.sites(MAPI_INITIALIZE) + an.sites(MAPI_UNINITIALIZE):
             scopes[id(site.scope)] = site.scope
-        if not scopes:
-            return
-        structure = an.structure
         for scope in scopes.values():
-            self._scope(scope, an, structure)
+            self._scope(scope, an, an.layout(scope))
 
-    def _scope(self, scope: Scope, an: Analysis, structure: Structure) -> None:
-        inits = sorted((s for s in an.sites(INITIALIZE) if s.scope is scope), key=lambda s: s.index)
+    def _scope(self, scope: Scope, an: Analysis, layout: Layout) -> None:
+        inits = sorted(
+            (s for s in an.sites(MAPI_INITIALIZE) if s.scope is scope), key=lambda s: s.index
+        )
         uninits = sorted(
-            (s for s in an.sites(UNINITIALIZE) if s.scope is scope), key=lambda s: s.index
+            (s for s in an.sites(MAPI_UNINITIALIZE) if s.scope is scope), key=lambda s: s.index
         )
         extended = [s for s in scope.calls if _is_extended(s)]
         if not extended:
             return
         first_init = inits[0] if inits else None
         reported: set = set()
-        if first_init is not None and structure.straight_line(scope, first_init.stmt):
+        if first_init is not None and layout.straight_line(first_init.stmt):
             for site in extended:
                 if site.index < first_init.index and _local_to_function(site, scope):
                     reported.add(id(site))
                     an.report(
-                        site, "MPS104", call=call_name(site), where="before its MAPIInitialize"
+                        site, "MPS104", call=site_name(site), where="before its MAPIInitialize"
                     )
         for un in uninits:
-            if not structure.straight_line(scope, un.stmt):
+            if not layout.straight_line(un.stmt):
                 continue
             later_init = [i.index for i in inits if i.index > un.index]
             limit = min(later_init) if later_init else None
@@ -179,14 +164,14 @@ class InitializeOrder(Rule):
                     continue
                 if site.stmt is un.stmt:
                     continue
-                if structure.in_handler_of_try_around(scope, site.stmt, un.stmt):
+                if layout.in_handler_of_try_around(site.stmt, un.stmt):
                     continue
                 reported.add(id(site))
-                an.report(site, "MPS104", call=call_name(site), where="after its MAPIUninitialize")
+                an.report(site, "MPS104", call=site_name(site), where="after its MAPIUninitialize")
 
 
 def _is_extended(site: CallSite) -> bool:
-    return site.key in (LOGON_EX, ADMIN_PROFILES) or site.flavour == "method"
+    return site.key in (MAPI_LOGON_EX, MAPI_ADMIN_PROFILES) or site.flavour == "method"
 
 
 def _local_to_function(site: CallSite, scope: Scope) -> bool:

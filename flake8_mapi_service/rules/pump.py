@@ -2,26 +2,26 @@
 
 MPS110 and MPS401 need the thread model (``an.threads``), which is built only
 for files that call MAPIInitialize; MPS402-MPS404 judge each
-MsgWaitForMultipleObjects(Ex) call on its own (``an.waits.msgwait``).
+MsgWaitForMultipleObjects(Ex) call on its own (``an.msgwait``).
 """
 
 from __future__ import annotations
 
 from typing import Dict, List, Set
 
-from ..analysis.context import Analysis
-from ..analysis.model import CallSite
-from ..analysis.waits import (
-    FOREVER,
+from ..analysis.apis import (
+    MAPI_ADMIN_PROFILES,
+    MAPI_INITIALIZE,
+    MAPI_LOGON_EX,
     MSGWAIT_KEYS,
     POSTED_MESSAGE_BITS,
-    UNKNOWN_WAIT,
-    ZERO_WAIT,
 )
-from .base import Rule, call_name
+from ..analysis.context import Analysis
+from ..analysis.model import CallSite
+from ..analysis.waits import FOREVER, UNKNOWN_WAIT, ZERO_WAIT
+from .base import Rule, site_name
 
-INITIALIZE = "mapi.MAPIInitialize"
-THREAD_BOUND = frozenset({"mapi.MAPILogonEx", "mapi.MAPIAdminProfiles"})
+THREAD_BOUND = frozenset({MAPI_LOGON_EX, MAPI_ADMIN_PROFILES})
 
 
 class MapiThreadCalls(Rule):
@@ -30,7 +30,7 @@ class MapiThreadCalls(Rule):
     codes = ("MPS110",)
 
     def finish(self, an: Analysis) -> None:
-        if not an.sites(INITIALIZE):
+        if not an.sites(MAPI_INITIALIZE):
             return
         threads = an.threads
         roots = threads.other_threads()
@@ -52,7 +52,7 @@ class MapiThreadCalls(Rule):
                     if id(site) in reported:
                         continue
                     reported.add(id(site))
-                    an.report(site, "MPS110", call=call_name(site), thread=root.label)
+                    an.report(site, "MPS110", call=site_name(site), thread=root.label)
 
 
 class BlockingWaits(Rule):
@@ -61,7 +61,7 @@ class BlockingWaits(Rule):
     codes = ("MPS401",)
 
     def finish(self, an: Analysis) -> None:
-        if not an.sites(INITIALIZE):
+        if not an.sites(MAPI_INITIALIZE):
             return
         waits = an.waits
         candidates = waits.candidates()
@@ -91,8 +91,8 @@ class MsgWaitChecks(Rule):
     calls = MSGWAIT_KEYS
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        info = an.waits.msgwait(site)
-        call = call_name(site)
+        info = an.msgwait(site)
+        call = site_name(site)
         mask = info.mask
         if mask is not None and mask.lacks(POSTED_MESSAGE_BITS) and info.timeout != ZERO_WAIT:
             an.report(site, "MPS404", call=call)

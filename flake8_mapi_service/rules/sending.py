@@ -17,8 +17,7 @@ import libcst as cst
 
 from ..analysis.context import Analysis
 from ..analysis.model import AssignSource, CallSite, Scope
-from .base import Rule
-from .ui import mapi_method_calls
+from .base import Rule, call_name
 
 SIMPLE_MAPI = frozenset(
     {
@@ -64,7 +63,7 @@ class SimpleMapi(Rule):
 
     def check(self, site: CallSite, an: Analysis) -> None:
         if site.key is not None:
-            an.report(site, "MPS301", call=site.key.split(".", 1)[1])
+            an.report(site, "MPS301", call=call_name(site.key))
 
 
 class OutlookAutomation(Rule):
@@ -86,17 +85,10 @@ class OutlookAutomation(Rule):
                 what = "CDO 1.21"
             else:
                 continue
-            an.report(site, "MPS302", call=_short(site.key), progid=text.strip(), what=what)
+            an.report(
+                site, "MPS302", call=call_name(site.key or ""), progid=text.strip(), what=what
+            )
             return
-
-
-def _short(key: Optional[str]) -> str:
-    if key is None:
-        return "COM activation"
-    for prefix in ("win32com.client.", "comtypes.client."):
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key
 
 
 class DesktopServiceInProfile(Rule):
@@ -107,7 +99,7 @@ class DesktopServiceInProfile(Rule):
     def finish(self, an: Analysis) -> None:
         servers = {s.upper() for s in an.settings.server_services}
         candidates: List[tuple] = []
-        for site, _, _ in mapi_method_calls(an, CREATE_SERVICE):
+        for site, _, _ in an.mapi_method_calls(CREATE_SERVICE):
             arg = an.arg(site, 0)
             if not isinstance(arg, cst.BaseExpression):
                 continue

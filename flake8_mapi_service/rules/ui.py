@@ -12,28 +12,28 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from ..analysis.apis import LOGON_UI_FLAGS
+from ..analysis.apis import (
+    AB_NO_DIALOG,
+    CONSTANTS,
+    LOGON_UI_FLAGS,
+    MAPI_DIALOG,
+    MAPI_DIALOG_MODELESS,
+    MB_SERVICE_NOTIFICATION,
+    MDB_NO_DIALOG,
+)
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
-from ..analysis.flow import HIDDEN, argument_for_param
-from ..analysis.model import CallSite, ClassInfo, FunctionScope, OpaqueSource, Scope
-from .base import Rule
+from ..analysis.model import CallSite, ClassInfo
+from .base import Rule, call_name
 
-LOGON_UI_BITS: Tuple[Tuple[str, int], ...] = LOGON_UI_FLAGS
-MAPI_DIALOG = 0x8
-MAPI_DIALOG_MODELESS = 0xC
-SERVICE_UI_BITS: Tuple[Tuple[str, int], ...] = (
-    ("SERVICE_UI_ALWAYS", 0x2),
-    ("MSG_SERVICE_UI_READ_ONLY", 0x8),
-    ("SERVICE_UI_ALLOWED", 0x10),
+SERVICE_UI_BITS: Tuple[Tuple[str, int], ...] = tuple(
+    (name, CONSTANTS[name][0])
+    for name in ("SERVICE_UI_ALWAYS", "MSG_SERVICE_UI_READ_ONLY", "SERVICE_UI_ALLOWED")
 )
-MDB_NO_DIALOG = 0x1
-AB_NO_DIALOG = 0x1
-MB_SERVICE_NOTIFICATION = 0x200000
 
 LOGONS = frozenset({"mapi.MAPILogonEx", "mapi.MAPILogon"})
 #: Simple MAPI calls whose flags (4th argument) may carry MAPI_DIALOG
@@ -55,25 +55,6 @@ ALWAYS_UI_METHODS: Dict[str, str] = {
 # session.OpenMsgStore(uiParam, entryId, iid, flags), session.OpenAddressBook(uiParam, iid, flags)
 
 
-#: how a MAPI object's method is named in messages
-_INTERFACES: Dict[str, str] = {
-    "mapiobj.Address": "IAddrBook.Address",
-    "mapiobj.Details": "IAddrBook.Details",
-    "mapiobj.ResolveName": "IAddrBook.ResolveName",
-    "mapiobj.ShowForm": "IMAPISession.ShowForm",
-    "mapiobj.ConfigureMsgService": "IMsgServiceAdmin.ConfigureMsgService",
-    "mapiobj.CreateMsgService": "IMsgServiceAdmin.CreateMsgService",
-    "mapiobj.CreateMsgServiceEx": "IMsgServiceAdmin.CreateMsgServiceEx",
-}
-
-
-def _call_name(key: str) -> str:
-    named = _INTERFACES.get(key)
-    if named is not None:
-        return named
-    return key.split(".", 1)[1] if key.startswith(("mapi.", "mapiobj.")) else key
-
-
 class LogonUI(Rule):
     """MPS201: MAPILogonEx / Simple MAPI MAPILogon with a logon-UI flag definitely set."""
 
@@ -84,9 +65,9 @@ class LogonUI(Rule):
         if site.key is None:
             return
         flags = an.logon_flags(site)  # the 4th argument for both calls
-        names = [name for name, bit in LOGON_UI_BITS if flags.has(bit)]
+        names = [name for name, bit in LOGON_UI_FLAGS if flags.has(bit)]
         if names:
-            an.report(site, "MPS201", call=_call_name(site.key), flags=" | ".join(names))
+            an.report(site, "MPS201", call=call_name(site.key), flags=" | ".join(names))
 
 
 class CallUIFlags(Rule):
@@ -100,11 +81,11 @@ class CallUIFlags(Rule):
             return
         names = _dialog_names(an.flags_arg(site, 3))
         if names:
-            an.report(site, "MPS202", call=_call_name(site.key), flags=" | ".join(names))
+            an.report(site, "MPS202", call=call_name(site.key), flags=" | ".join(names))
 
     def finish(self, an: Analysis) -> None:
         methods = [k[len("mapiobj.") :] for k in SERVICE_ADMIN_FLAGS] + ["ResolveName"]
-        for site, method, tag in mapi_method_calls(an, methods):
+        for site, method, tag in an.mapi_method_calls(methods):
             key = "mapiobj." + method
             if method == "ResolveName":
                 if tag != "addrbook":
@@ -114,7 +95,7 @@ class CallUIFlags(Rule):
                 flags = an.flags_arg(site, SERVICE_ADMIN_FLAGS[key])
                 names = [name for name, bit in SERVICE_UI_BITS if flags.has(bit)]
             if names:
-                an.report(site, "MPS202", call=_call_name(key), flags=" | ".join(names))
+                an.report(site, "MPS202", call=call_name(key), flags=" | ".join(names))
 
 
 def _dialog_names(flags: Bits) -> List[str]:
@@ -133,14 +114,14 @@ class AlwaysUI(Rule):
 
     def check(self, site: CallSite, an: Analysis) -> None:
         if site.key is not None:
-            an.report(site, "MPS203", call=_call_name(site.key))
+            an.report(site, "MPS203", call=call_name(site.key))
 
     def finish(self, an: Analysis) -> None:
         methods = [k[len("mapiobj.") :] for k in ALWAYS_UI_METHODS]
-        for site, method, tag in mapi_method_calls(an, methods):
+        for site, method, tag in an.mapi_method_calls(methods):
             key = "mapiobj." + method
             if tag == ALWAYS_UI_METHODS[key]:
-                an.report(site, "MPS203", call=_call_name(key))
+                an.report(site, "MPS203", call=call_name(key))
 
 
 class OpenWithoutNoDialog(Rule):
@@ -149,86 +130,12 @@ class OpenWithoutNoDialog(Rule):
     codes = ("MPS204",)
 
     def finish(self, an: Analysis) -> None:
-        for site, method, _ in mapi_method_calls(an, ("OpenMsgStore", "OpenAddressBook")):
+        for site, method, _ in an.mapi_method_calls(("OpenMsgStore", "OpenAddressBook")):
             if method == "OpenMsgStore":
                 if an.flags_arg(site, 3).lacks(MDB_NO_DIALOG):
                     an.report(site, "MPS204", call="OpenMsgStore", flag="MDB_NO_DIALOG")
             elif an.flags_arg(site, 2).lacks(AB_NO_DIALOG):
                 an.report(site, "MPS204", call="OpenAddressBook", flag="AB_NO_DIALOG")
-
-
-# -- receivers: MAPI objects, including parameters every caller passes one for ---------------
-
-
-def mapi_method_calls(an: Analysis, methods: Sequence[str]) -> List[Tuple[CallSite, str, str]]:
-    """(site, method, receiver tag) for calls of ``methods`` on MAPI objects.
-
-    The analysis tags a method call when its receiver is traced to MAPI through
-    locals, ``self.x`` and helper return values.  A receiver that is a parameter
-    of the enclosing function is traced here through the function's same-module
-    callers: every caller must pass an object of the same known origin.
-    """
-    out: List[Tuple[CallSite, str, str]] = []
-    wanted = set(methods)
-    for method in methods:
-        for site in an.sites("mapiobj." + method):
-            if site.receiver is not None:
-                out.append((site, method, site.receiver))
-    for site in an.model.calls:
-        func = site.node.func
-        if site.key is not None or site.flavour == "local" or not isinstance(func, cst.Attribute):
-            continue
-        method = func.attr.value
-        if method not in wanted or not isinstance(func.value, cst.Name):
-            continue
-        tag = _parameter_origin(an, func.value.value, site.scope)
-        if tag is not None:
-            out.append((site, method, tag))
-    out.sort(key=lambda item: item[0].index)
-    return out
-
-
-def _parameter_origin(an: Analysis, name: str, scope: Scope) -> Optional[str]:
-    owner = an.resolver.binding_scope(name, scope)
-    if not isinstance(owner, FunctionScope) or owner.kind != "function":
-        return None
-    sources = owner.bindings.get(name, [])
-    if len(sources) != 1 or not isinstance(sources[0], OpaqueSource):
-        return None
-    param = next((p for p in owner.params if p.name == name), None)
-    if param is None or param.kind in ("star", "starstar") or param.name == owner.self_name:
-        return None
-    if owner.decorators:
-        return None  # a decorator may change what callers pass
-    flow = an.flow
-    callers = flow.calls_of(owner)
-    if not callers or owner.name in flow.escaping_names():
-        return None  # no caller, or passed around as a value: not every caller is visible
-    if owner.cls is not None:
-        # ``obj.method(...)`` on an object the analysis cannot type may be a
-        # call of this method with any argument
-        seen = sum(1 for c, _ in callers if isinstance(c.node.func, cst.Attribute))
-        total = sum(
-            1
-            for c in an.model.calls
-            if isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value == owner.name
-        )
-        if total > seen:
-            return None
-    index = owner.params.index(param)
-    tags: Set[str] = set()
-    for caller, bound in callers:
-        arg = argument_for_param(caller.node, owner, index, param, bound)
-        if arg is HIDDEN:
-            return None
-        if arg is None:
-            continue  # the default (a MAPI object is never a default) or a failing call
-        assert isinstance(arg, cst.BaseExpression)
-        tag = an.origin(arg, caller.scope)
-        if tag is None:
-            return None
-        tags.add(tag)
-    return tags.pop() if len(tags) == 1 else None
 
 
 # -- MPS205: non-MAPI user interface ------------------------------------------------------
@@ -346,12 +253,6 @@ def _is_ui_key(key: str) -> bool:
     return False
 
 
-def _display(key: str) -> str:
-    if key == "builtins.input":
-        return "input()"
-    return key
-
-
 class NonMapiUI(Rule):
     """MPS205: MessageBox without MB_SERVICE_NOTIFICATION, dialogs, GUI toolkits, console input."""
 
@@ -373,7 +274,7 @@ class NonMapiUI(Rule):
                 continue
             if _is_ui_key(key) or key in extra:
                 for site in an.sites(key):
-                    an.report(site, "MPS205", call=_display(key))
+                    an.report(site, "MPS205", call=call_name(key))
         if extra:
             # a function or method of this module: by its qualified name, bare or
             # behind the module's name (``alerts.popup`` in alerts.py)

@@ -1,10 +1,9 @@
-"""The engine: one parse, one traversal, every rule, positions for findings only.
+"""The one parse of a file, and a deep stack for deeply nested inputs.
 
-``analyze`` is the whole path of a file once the plugin's text check has let
-it through: parse with libcst, build the module model in one traversal,
-resolve every call site's API key, hand the sites to the rules that asked for
-their keys, drop service-only findings outside service code, and compute
-positions for the findings that remain.
+``parse_lines`` parses a file's text with libcst once; a long file is parsed
+in pieces cut between top-level statements (see ``CHUNK_LINES``).
+``with_deep_stack`` runs a job again in a thread with a large stack when it
+overflows Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -12,26 +11,11 @@ from __future__ import annotations
 import ast
 import sys
 import threading
-from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Callable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import libcst as cst
 
-from ..rules import RULE_CLASSES
-from ..settings import Settings
-from .context import Analysis, Finding
-from .model import build_model
-from .positions import Positions
-
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Result:
-    line: int
-    col: int
-    code: str
-    message: str
 
 
 def parse(source: Union[str, bytes]) -> Optional[cst.Module]:
@@ -104,67 +88,13 @@ def _cuts(lines: Sequence[str], text: str, tree: Optional[ast.AST]) -> List[int]
     return cuts
 
 
-def analyze(
-    lines: Sequence[str],
-    filename: str,
-    settings: Settings,
-    tree: Optional[ast.AST] = None,
-) -> List[Result]:
-    """Findings for one file.  May raise: the plugin turns exceptions into MPS000."""
-    return _with_deep_stack(lambda: _analyze(lines, filename, settings, tree))
-
-
-def _analyze(
-    lines: Sequence[str], filename: str, settings: Settings, tree: Optional[ast.AST]
-) -> List[Result]:
-    module, pieces = parse_lines(lines, tree)
-    if module is None:
-        return []
-    an, findings = run_rules(module, filename, settings)
-    if not findings:
-        return []
-    positions = Positions(module, lines, tree, len(an.model.calls), pieces)
-    out = set()
-    for f in findings:
-        line, col = positions.of_call(f.site.node, f.site.index)
-        out.add(Result(line, col, f.code, f.message))
-    return sorted(out, key=lambda r: (r.line, r.col, r.code, r.message))
-
-
-def run_rules(
-    module: cst.Module, filename: str, settings: Settings
-) -> Tuple[Analysis, List[Finding]]:
-    """Every rule on a parsed module: the analysis and its findings with their
-    call sites (service-only findings already dropped outside service code),
-    without positions.  ``fix`` uses it to know what to repair and where."""
-    model = build_model(module)
-    an = Analysis(model, settings, filename)
-    rules = [cls() for cls in RULE_CLASSES]
-    dispatch: Dict[str, List] = {}
-    for rule in rules:
-        for key in rule.calls:
-            dispatch.setdefault(key, []).append(rule)
-    for key in an.keys:
-        handlers = dispatch.get(key)
-        if handlers:
-            for site in an.sites(key):
-                for rule in handlers:
-                    rule.check(site, an)
-    for rule in rules:
-        rule.finish(an)
-    findings = an.findings
-    if any(f.service_only for f in findings) and not an.is_service:
-        findings = [f for f in findings if not f.service_only]
-    return an, findings
-
-
 # -- deep inputs ---------------------------------------------------------------------
 
 _DEEP_RECURSION_LIMIT = 60_000
 _DEEP_STACK_BYTES = 512 * 1024 * 1024
 
 
-def _with_deep_stack(fn: Callable[[], T]) -> T:
+def with_deep_stack(fn: Callable[[], T]) -> T:
     """Run ``fn``; if it overflows Python's recursion limit (libcst's code
     generation and the bounded recursive evaluators nest as deep as the code),
     run it again in a thread with a large stack and a high recursion limit."""

@@ -1,0 +1,141 @@
+"""The ``fix`` subcommand: files in, fixed files (or a diff) out."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import shutil
+import sys
+import tempfile
+from typing import Iterator, List, Sequence
+
+from ..settings import Settings
+from .config import config_values, ignored_codes
+from .verify import encoding_of, fix_bytes
+
+_SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
+
+
+def iter_python_files(paths: Sequence[str]) -> Iterator[str]:
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+                for name in sorted(files):
+                    if name.endswith((".py", ".pyw")):
+                        yield os.path.join(root, name)
+        else:
+            yield path
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=path,
+        tofile=path,
+    )
+    out: List[str] = []
+    for line in lines:
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``fix`` subcommand.  0: nothing to fix; 1: something was (or would be)
+    fixed, or a finding is left to fix by hand; 2: usage error."""
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        for p in missing:
+            print(f"flake8-mapi-service fix: {p}: no such file or directory", file=sys.stderr)
+        return 2
+    config = config_values(os.getcwd())
+    mode = args.mapi_service or config.get("mapi-service") or "auto"
+    paths = args.mapi_service_paths
+    if paths is None:
+        paths = config.get("mapi-service-paths")
+    try:
+        settings = Settings.from_values(service_mode=mode, service_paths=paths)
+    except ValueError as exc:
+        print(f"flake8-mapi-service fix: {exc}", file=sys.stderr)
+        return 2
+    report = sys.stderr if args.diff else sys.stdout
+    fixed_count = 0
+    changed_files = 0
+    left_count = 0
+    for path in iter_python_files(args.paths):
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            print(f"{path}: cannot be read ({exc.strerror})", file=sys.stderr)
+            continue
+        try:
+            outcome = fix_bytes(data, path, settings, ignored_codes(config, path))
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+            print(f"{path}: not fixed: analysis failed ({type(exc).__name__})", file=sys.stderr)
+            continue
+        if outcome.error:
+            print(f"{path}: {outcome.error}", file=sys.stderr)
+            continue
+        for line, col, code in outcome.fixes:
+            verb = "would fix" if args.diff else "fixed"
+            print(f"{path}:{line}:{col}: {code} {verb}", file=report)
+        for line, col, code, reason in outcome.left:
+            print(f"{path}:{line}:{col}: {code} not fixed: {reason}", file=report)
+        fixed_count += len(outcome.fixes)
+        left_count += len(outcome.left)
+        if outcome.changed:
+            changed_files += 1
+            if args.diff:
+                encoding = encoding_of(outcome.original)
+                _write_out(
+                    _diff(
+                        path,
+                        outcome.original.decode(encoding, "replace"),
+                        outcome.fixed.decode(encoding, "replace"),
+                    )
+                )
+            else:
+                try:
+                    write_atomically(path, outcome.fixed)
+                except OSError as exc:
+                    print(f"{path}: cannot be written ({exc.strerror})", file=sys.stderr)
+    if fixed_count or left_count:
+        verb = "would fix" if args.diff else "fixed"
+        summary = f"{verb} {fixed_count} finding(s) in {changed_files} file(s)"
+        if left_count:
+            summary += f"; {left_count} left to fix by hand"
+        print(summary, file=sys.stderr)
+    return 1 if (fixed_count or left_count or changed_files) else 0
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace the file's content in one step (a crash leaves the old or the new file,
+    never half of one), keeping its mode; a symbolic link keeps pointing at its target."""
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target) or "."
+    fd, temporary = tempfile.mkstemp(prefix=".mapi-fix-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        shutil.copymode(target, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _write_out(text: str) -> None:
+    """Write to standard output; characters the console cannot encode are replaced."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        sys.stdout.write(text.encode(encoding, "replace").decode(encoding, "replace"))

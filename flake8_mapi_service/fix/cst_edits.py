@@ -1,0 +1,386 @@
+"""libcst edits that keep the file's own layout: whitespace, ``|`` chains, arguments.
+
+The pieces the flag editor assembles its changes from.  Every new token copies
+the spacing of its neighbours; comments stay where they are.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+#: expressions that need parentheses to be an operand of ``|`` or ``&``
+LOW_PRECEDENCE = (
+    cst.IfExp,
+    cst.Lambda,
+    cst.BooleanOperation,
+    cst.Comparison,
+    cst.NamedExpr,
+    cst.Yield,
+)
+
+
+# -- whitespace -------------------------------------------------------------------------
+
+
+def clean(ws: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
+    """A copy of a separator without its comment or blank lines (for a new token)."""
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            empty_lines=[],
+            indent=ws.indent,
+            last_line=ws.last_line,
+        )
+    return ws
+
+
+def space() -> cst.SimpleWhitespace:
+    return cst.SimpleWhitespace(" ")
+
+
+def bitor() -> cst.BitOr:
+    return cst.BitOr(whitespace_before=space(), whitespace_after=space())
+
+
+def join_terms(terms: Sequence[cst.BaseExpression]) -> cst.BaseExpression:
+    out = terms[0]
+    for t in terms[1:]:
+        out = cst.BinaryOperation(left=out, operator=bitor(), right=t)
+    return out
+
+
+def const_name(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def is_zero(node: cst.BaseExpression) -> bool:
+    if not isinstance(node, cst.Integer):
+        return False
+    try:
+        return int(node.value.replace("_", ""), 0) == 0
+    except ValueError:
+        return False
+
+
+def append_args(call: cst.Call, new: Sequence[cst.Arg]) -> cst.Call:
+    """``call`` with ``new`` arguments added at the end, in the call's own layout."""
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=list(new))
+    last = args[-1]
+    if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
+        sep = clean(args[-2].comma.whitespace_after)
+    elif isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        sep = clean(call.whitespace_before_args)
+    else:
+        sep = space()
+    added = list(new)
+    if isinstance(last.comma, cst.Comma):
+        # a trailing comma: the new arguments keep it, the old last one gets a separator
+        final_comma = last.comma
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=sep))
+        for i, arg in enumerate(added):
+            comma = final_comma if i == len(added) - 1 else cst.Comma(whitespace_after=sep)
+            added[i] = arg.with_changes(comma=comma)
+    else:
+        tail = last.whitespace_after_arg
+        args[-1] = last.with_changes(
+            comma=cst.Comma(whitespace_after=sep), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+        for i, arg in enumerate(added):
+            if i == len(added) - 1:
+                added[i] = arg.with_changes(whitespace_after_arg=tail)
+            else:
+                added[i] = arg.with_changes(comma=cst.Comma(whitespace_after=sep))
+    return call.with_changes(args=args + added)
+
+
+# -- name uses ---------------------------------------------------------------------------
+
+
+class NameUses(cst.CSTVisitor):
+    """Every ``Name`` node that reads or writes ``name`` (not attributes, keywords, params)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.nodes: List[cst.Name] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.nodes.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        if node.default is not None:
+            node.default.visit(self)
+        if node.annotation is not None:
+            node.annotation.visit(self)
+        return False
+
+
+class Assigns(cst.CSTVisitor):
+    """The assignments of one scope (not of nested functions or classes)."""
+
+    def __init__(self, root: cst.CSTNode) -> None:
+        super().__init__()
+        self.root = root
+        self.by_value: Dict[cst.BaseExpression, Union[cst.Assign, cst.AnnAssign]] = {}
+        self.attr_writes: List[Union[cst.Assign, cst.AugAssign]] = []
+        #: pre-order number of every statement (textual order)
+        self.order: Dict[cst.CSTNode, int] = {}
+        #: the compound statements around every statement (outermost first)
+        self.around: Dict[cst.CSTNode, Tuple[int, ...]] = {}
+        self._stack: List[int] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            self.order[node] = len(self.order)
+            self.around[node] = tuple(self._stack)
+        descend = super().on_visit(node)
+        if descend and isinstance(node, cst.BaseCompoundStatement) and node is not self.root:
+            self._stack.append(id(node))
+        return descend
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if (
+            isinstance(original_node, cst.BaseCompoundStatement)
+            and original_node is not self.root
+            and self._stack
+            and self._stack[-1] == id(original_node)
+        ):
+            self._stack.pop()
+        super().on_leave(original_node)
+
+    def dominates(self, first: cst.CSTNode, then: cst.CSTNode) -> bool:
+        """``first`` runs whenever ``then`` does (same block or an enclosing one)."""
+        a, b = self.around.get(first), self.around.get(then)
+        return a is not None and b is not None and b[: len(a)] == a
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        return node is not self.root
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return not self._nested(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return not self._nested(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.by_value[node.value] = node
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute):
+            self.attr_writes.append(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.by_value[node.value] = node
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.attr_writes.append(node)
+
+
+class _Contains(cst.CSTVisitor):
+    def __init__(self, wanted: Set[cst.CSTNode]) -> None:
+        super().__init__()
+        self.wanted = wanted
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.found:
+            return False
+        if node in self.wanted:
+            self.found = True
+            return False
+        return True
+
+
+def contains(root: cst.CSTNode, wanted: Set[cst.CSTNode]) -> bool:
+    v = _Contains(wanted)
+    root.visit(v)
+    return v.found
+
+
+class Replace(cst.CSTTransformer):
+    def __init__(self, replace: Dict[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__()
+        self.replace = replace
+
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]:
+        new = self.replace.get(original_node)
+        if new is not None:
+            return new
+        return updated_node
+
+
+class _CallCounter(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.count += 1
+
+
+def count_calls(node: cst.CSTNode) -> int:
+    counter = _CallCounter()
+    node.visit(counter)
+    return counter.count
+
+
+Terms = List[Tuple[Optional[cst.BitOr], cst.BaseExpression]]
+
+
+def spine(
+    expr: cst.BaseExpression,
+) -> Tuple[Terms, Sequence[cst.LeftParen], Sequence[cst.RightParen]]:
+    """The terms of a ``|`` chain (its left spine, not into parenthesized parts), each
+    with the operator before it, and the chain's own parentheses."""
+    spine: List[cst.BinaryOperation] = []
+    node: cst.BaseExpression = expr
+    while (
+        isinstance(node, cst.BinaryOperation)
+        and isinstance(node.operator, cst.BitOr)
+        and (node is expr or not node.lpar)
+    ):
+        spine.append(node)
+        node = node.left
+    terms: Terms = [(None, node)]
+    for op_node in reversed(spine):
+        terms.append((op_node.operator, op_node.right))  # type: ignore[arg-type]
+    if not spine:
+        return terms, [], []
+    return terms, expr.lpar, expr.rpar
+
+
+def build(
+    terms: Terms, outer_lpar: Sequence[cst.LeftParen], outer_rpar: Sequence[cst.RightParen]
+) -> cst.BaseExpression:
+    out: cst.BaseExpression = terms[0][1]
+    for maybe_op, term in terms[1:]:
+        out = cst.BinaryOperation(left=out, operator=maybe_op or bitor(), right=term)
+    if outer_lpar and len(terms) > 1:
+        out = out.with_changes(lpar=outer_lpar, rpar=outer_rpar)
+    elif outer_lpar:
+        out = out.with_changes(
+            lpar=list(outer_lpar) + list(out.lpar), rpar=list(out.rpar) + list(outer_rpar)
+        )
+    return out
+
+
+def strip_terms(
+    expr: cst.BaseExpression, ui_term: Callable[[cst.BaseExpression], Optional[str]]
+) -> Tuple[Optional[cst.BaseExpression], Set[str]]:
+    """``expr`` without the terms ``ui_term`` names, in every ``|`` chain (also inside
+    parentheses); None when nothing is left.  Returns the names removed."""
+    name = ui_term(expr)
+    if name is not None:
+        return None, {name}
+    if not (isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr)):
+        return expr, set()
+    terms, lpar, rpar = spine(expr)
+    kept: Terms = []
+    found: Set[str] = set()
+    for op, term in terms:
+        new, names = strip_terms(term, ui_term)
+        found |= names
+        if new is not None:
+            kept.append((op, new))
+    if not kept:
+        return None, found
+    if not found:
+        return expr, found
+    kept[0] = (None, kept[0][1])
+    return build(kept, lpar, rpar), found
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    visitor = _Names()
+    node.visit(visitor)
+    return visitor.names
+
+
+def contains_other(node: cst.CSTNode, nodes: Set[cst.CSTNode]) -> bool:
+    others = nodes - {node}
+    for child in node.children:
+        if contains(child, others):
+            return True
+    return False
+
+
+def is_constant_stmt(stmt: cst.CSTNode) -> Optional[str]:
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target = small.targets[0].target
+    if not isinstance(target, cst.Name) or not CONSTANT_NAME.match(target.value):
+        return None
+    if not isinstance(small.value, (cst.Integer, cst.BinaryOperation, cst.UnaryOperation)):
+        return None
+    return target.value
+
+
+def constant_anchor(body: Sequence[cst.CSTNode]) -> Optional[int]:
+    """The index of the module's last MAPI constant, else its last integer constant."""
+    mapi_last: Optional[int] = None
+    any_last: Optional[int] = None
+    for i, stmt in enumerate(body):
+        name = is_constant_stmt(stmt)
+        if name is None:
+            continue
+        any_last = i
+        if name.startswith("MAPI_"):
+            mapi_last = i
+    return mapi_last if mapi_last is not None else any_last
+
+
+def import_anchor(body: Sequence[cst.CSTNode]) -> Tuple[Optional[int], bool]:
+    """(index of the last top-level import, True), or the docstring, or nothing."""
+    last: Optional[int] = None
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+        ):
+            last = i
+    if last is not None:
+        return last, True
+    if body and isinstance(body[0], cst.SimpleStatementLine):
+        first = body[0].body
+        if (
+            first
+            and isinstance(first[0], cst.Expr)
+            and isinstance(first[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        ):
+            return 0, True
+    return None, False

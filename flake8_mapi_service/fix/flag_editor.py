@@ -1,0 +1,720 @@
+"""The flag editor: where a call's flags are written, and the edit that fixes them.
+
+For each plan the editor walks from the call to the place where the flags are
+*written*: inline at the call (a ``MAPILogonEx`` argument, a ``MAPIInitialize``
+tuple, a ctypes structure built positionally or by keyword, ``x.ulFlags =
+...``); the one local or module assignment (or parameter default) that defines
+a name used there, when nothing else uses that name; otherwise the call itself
+(``flags`` becomes ``flags | MAPI_NT_SERVICE``).  Constants are spelled in the
+file's own dialect: the bare name where it is imported or defined,
+``mapi.MAPI_NT_SERVICE`` where the pywin32 module is imported as ``mapi``,
+otherwise a new module constant placed beside the file's other constants.
+MPS201 removes the UI constants (or their numbers) from the ``|`` chains where
+they are written; a UI bit that comes from elsewhere is masked out (``flags &
+~MAPI_PASSWORD_UI``).  The editor records node replacements; ``result``
+applies them with one transformer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from ..analysis.apis import CONSTANTS, MAPI_LOGON_EX
+from ..analysis.bindings import MAPI_MODULE
+from ..analysis.context import Analysis
+from ..analysis.flow import TupleV, as_bits
+from ..analysis.model import (
+    AssignSource,
+    CallSite,
+    FunctionScope,
+    OpaqueSource,
+    Scope,
+    argument,
+    argument_for_param,
+)
+from .cst_edits import (
+    LOW_PRECEDENCE,
+    Assigns,
+    NameUses,
+    Replace,
+    append_args,
+    bitor,
+    build,
+    clean,
+    const_name,
+    constant_anchor,
+    contains,
+    contains_other,
+    count_calls,
+    import_anchor,
+    is_zero,
+    join_terms,
+    names_in,
+    space,
+    spine,
+    strip_terms,
+)
+from .plans import LITERALS, UI_NAMES, VALUES, Plan
+
+_MAX_DEPTH = 8
+#: calls the flag evaluation sees through: ``c_ulong(FLAGS)`` is FLAGS
+_NUMBER_CALLS = frozenset({"ctypes.c_ulong", "ctypes.c_uint", "ctypes.c_uint32", "builtins.int"})
+
+
+class CannotFix(Exception):
+    """A finding the fix leaves alone; the message says why."""
+
+
+@dataclass
+class _Edit:
+    new: cst.CSTNode
+    signature: object
+
+
+class Builder:
+    """Collects the edits of a set of plans on one analysed module."""
+
+    def __init__(self, an: Analysis, mask_all: bool = False) -> None:
+        self.an = an
+        #: MPS201: mask the UI bits out even where removing their terms looks enough
+        self.mask_all = mask_all
+        self.resolver = an.resolver
+        self.module = an.model.module
+        self.replace: Dict[cst.CSTNode, _Edit] = {}
+        self.new_constants: Dict[str, None] = {}
+        #: pre-order call index -> number of new calls placed right after it
+        self.inserted: Dict[int, int] = {}
+        self._assigns: Dict[int, Assigns] = {}
+        self._uses: Dict[Tuple[int, str], List[cst.Name]] = {}
+        self._allowed: Dict[object, Set[cst.CSTNode]] = {}
+        self._plan: Optional[Plan] = None
+
+    # -- public ----------------------------------------------------------------------
+    def add(self, plans: Sequence[Plan]) -> Dict[int, str]:
+        """Register the edits of ``plans``; returns {site index: reason} for those it skips."""
+        for plan in plans:
+            node = self._flag_node(plan)
+            if isinstance(node, cst.BaseExpression):
+                self._allowed.setdefault(plan.signature, set()).add(node)
+        skipped: Dict[int, str] = {}
+        for plan in plans:
+            saved = (dict(self.replace), dict(self.new_constants), dict(self.inserted))
+            try:
+                self._plan = plan
+                self._site(plan)
+                self._check_nesting()
+            except CannotFix as exc:
+                self.replace, self.new_constants, self.inserted = saved
+                skipped[plan.site.index] = str(exc)
+        return skipped
+
+    def result(self) -> Optional[cst.Module]:
+        if not self.replace and not self.new_constants:
+            return None
+        module = self.module.visit(Replace({k: e.new for k, e in self.replace.items()}))
+        if self.new_constants:
+            module = self._insert_constants(module)
+        return module
+
+    # -- sites ---------------------------------------------------------------------------
+    @staticmethod
+    def _flag_node(plan: Plan) -> object:
+        return argument(plan.site.node, 0 if plan.kind == "init" else 3)
+
+    def _site(self, plan: Plan) -> None:
+        site = plan.site
+        node = self._flag_node(plan)
+        if plan.kind == "init":
+            if not isinstance(node, cst.BaseExpression):
+                raise CannotFix("MAPIInitialize has no argument fix can change")
+            self._init(node, site.scope, self._allowed[plan.signature], 0)
+            return
+        if node is None:
+            self._omitted_flags(site, plan)
+            return
+        if not isinstance(node, cst.BaseExpression):
+            raise CannotFix("the flags are passed through *args")
+        self._flags(node, site.scope, self._allowed[plan.signature], 0)
+
+    def _omitted_flags(self, site: CallSite, plan: Plan) -> None:
+        if plan.remove:
+            raise CannotFix("the UI flags are not written at this call")
+        call = site.node
+        if any(a.keyword is not None or a.star for a in call.args):
+            raise CannotFix("the call uses keyword or star arguments")
+        if site.flavour == "ctypes" or site.key != MAPI_LOGON_EX:
+            raise CannotFix("the flags argument is missing from a ctypes call")
+        n = len(call.args)
+        flags = join_terms([self._ref(name, site.scope) for name in plan.add])
+        if n == 3:
+            new = [cst.Arg(flags)]
+        elif n == 2:
+            new = [cst.Arg(cst.Name("None")), cst.Arg(flags)]
+        else:
+            raise CannotFix("MAPILogonEx needs its profile name before flags can be added")
+        self._set(call, append_args(call, new))
+
+    # -- MAPIInitialize's argument --------------------------------------------------------
+    def _init(
+        self, expr: cst.BaseExpression, scope: Scope, allowed: Set[cst.CSTNode], depth: int
+    ) -> None:
+        if depth > _MAX_DEPTH:
+            raise CannotFix("the flags are defined too far from the call")
+        plan = self._current
+        if plan.site.flavour == "ctypes" and (
+            (isinstance(expr, cst.Name) and expr.value == "None") or is_zero(expr)
+        ):
+            self._set(expr, self._new_struct(scope))
+            site = plan.site
+            # byref(...) and the structure are two new calls inside this one: the calls
+            # after them move two places in pre-order
+            self.inserted[site.index + count_calls(site.node.func)] = 2
+            return
+        if isinstance(expr, cst.Name) and expr.value == "None":
+            tup = cst.Tuple(
+                elements=[
+                    cst.Element(
+                        self._ref("MAPI_INIT_VERSION", scope),
+                        comma=cst.Comma(whitespace_after=space()),
+                    ),
+                    cst.Element(self._ref("MAPI_NT_SERVICE", scope)),
+                ]
+            )
+            self._set(expr, tup)
+            return
+        if isinstance(expr, cst.Tuple):
+            elements = expr.elements
+            if len(elements) != 2 or any(isinstance(e, cst.StarredElement) for e in elements):
+                raise CannotFix("MAPIInitialize's tuple is not (ulVersion, ulFlags)")
+            flags = elements[1].value
+            self._flags(flags, scope, {flags}, depth + 1)
+            return
+        if isinstance(expr, cst.Call):
+            ref = self.resolver.ref(expr.func, scope)
+            if ref in ("ctypes.byref", "ctypes.pointer") and len(expr.args) == 1:
+                inner = expr.args[0].value
+                self._init(inner, scope, {inner}, depth + 1)
+                return
+            fields = self._struct_fields(expr, scope)
+            if fields is not None:
+                self._constructor(expr, fields, scope)
+                return
+            raise CannotFix("MAPIInitialize's argument is a call fix does not understand")
+        if isinstance(expr, cst.Name):
+            found = self._definition(expr, scope)
+            if found is not None:
+                value, owner = found
+                if isinstance(value, cst.Call):
+                    fields = self._struct_fields(value, owner)
+                    if fields is not None:
+                        self._struct(expr.value, owner, value, fields)
+                        return
+                if self._only_uses(expr.value, owner, value, allowed):
+                    self._init(value, owner, {value}, depth + 1)
+                    return
+            else:
+                latest = self._latest_struct(expr.value, scope)
+                if latest is not None:
+                    value, fields = latest
+                    self._struct(expr.value, scope, value, fields)
+                    return
+            if depth == 0 and isinstance(self.an.value(plan.site, expr), TupleV):
+                # a shared (ulVersion, ulFlags) tuple: add the bit at the call
+                flags = self._add_terms(
+                    cst.Subscript(
+                        value=expr,
+                        slice=[cst.SubscriptElement(cst.Index(cst.Integer("1")))],
+                    ),
+                    scope,
+                )
+                version = cst.Subscript(
+                    value=expr, slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))]
+                )
+                self._set(
+                    expr,
+                    cst.Tuple(
+                        elements=[
+                            cst.Element(version, comma=cst.Comma(whitespace_after=space())),
+                            cst.Element(flags),
+                        ]
+                    ),
+                )
+                return
+        raise CannotFix("MAPIInitialize's argument is not a form fix understands")
+
+    def _latest_struct(self, name: str, scope: Scope) -> Optional[Tuple[cst.Call, List[str]]]:
+        """A local structure variable bound more than once: the last
+        ``name = Struct(...)`` before the call, when every binding is an assignment."""
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is not scope or name in scope.volatile:
+            return None
+        sources = scope.bindings.get(name, [])
+        if not sources or not all(isinstance(s, AssignSource) for s in sources):
+            return None
+        assigns = self._scope_assigns(scope)
+        limit = assigns.order.get(self._current.site.stmt)
+        if limit is None:
+            return None
+        best: Optional[Tuple[int, cst.BaseExpression]] = None
+        for source in sources:
+            value = source.value  # type: ignore[union-attr]
+            stmt = assigns.by_value.get(value) if value is not None else None
+            if stmt is None or value is None:
+                return None
+            order = assigns.order.get(stmt, limit)
+            if order < limit and (best is None or order > best[0]):
+                best = (order, value)
+        if best is None or not isinstance(best[1], cst.Call):
+            return None
+        fields = self._struct_fields(best[1], scope)
+        if fields is None:
+            return None
+        return best[1], fields
+
+    def _new_struct(self, scope: Scope) -> cst.BaseExpression:
+        """``byref(MAPIINIT_0(MAPI_INIT_VERSION, MAPI_NT_SERVICE))`` for a ctypes NULL init,
+        with the module's own structure class and its own spelling of ``byref``."""
+        cls_name: Optional[str] = None
+        fields: List[str] = []
+        for cls in self.an.model.classes:
+            if cls.outer is not self.an.model.scope:
+                continue
+            found = self.resolver.struct_fields(cls)
+            if found is not None and "ulFlags" in found and "ulVersion" in found:
+                if self.resolver.name_ref(cls.name, scope) == "cls:" + cls.scope.qualname:
+                    cls_name, fields = cls.name, found
+                    break
+        if cls_name is None:
+            raise CannotFix("ctypes MAPIInitialize(NULL) and no MAPIINIT_0 structure class here")
+        byref: Optional[cst.BaseExpression] = None
+        if self.resolver.name_ref("byref", scope) == "ctypes.byref":
+            byref = cst.Name("byref")
+        else:
+            for alias in sorted(self.an.model.scope.bindings):
+                if self.resolver.name_ref(alias, scope) == "ctypes":
+                    byref = cst.Attribute(value=cst.Name(alias), attr=cst.Name("byref"))
+                    break
+        if byref is None:
+            raise CannotFix("ctypes MAPIInitialize(NULL) and no ctypes.byref name here")
+        version = self._ref("MAPI_INIT_VERSION", scope)
+        flags = join_terms([self._ref(name, scope) for name in self._current.add])
+        comma = cst.Comma(whitespace_after=space())
+        if fields[:2] == ["ulVersion", "ulFlags"]:
+            args = [cst.Arg(version, comma=comma), cst.Arg(flags)]
+        else:
+            eq = cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            )
+            args = [
+                cst.Arg(version, keyword=cst.Name("ulVersion"), equal=eq, comma=comma),
+                cst.Arg(flags, keyword=cst.Name("ulFlags"), equal=eq),
+            ]
+        struct = cst.Call(func=cst.Name(cls_name), args=args)
+        return cst.Call(func=byref, args=[cst.Arg(struct)])
+
+    def _struct_fields(self, call: cst.Call, scope: Scope) -> Optional[List[str]]:
+        cls = self.resolver.klass(self.resolver.ref(call.func, scope))
+        if cls is None:
+            return None
+        fields = self.resolver.struct_fields(cls)
+        if fields is None or "ulFlags" not in fields:
+            return None
+        return fields
+
+    def _constructor(self, call: cst.Call, fields: List[str], scope: Scope) -> None:
+        if any(a.star for a in call.args):
+            raise CannotFix("the structure is built with star arguments")
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "ulFlags":
+                self._flags(arg.value, scope, {arg.value}, 1)
+                return
+        positional = [a for a in call.args if a.keyword is None]
+        index = fields.index("ulFlags")
+        if len(positional) > index:
+            value = positional[index].value
+            self._flags(value, scope, {value}, 1)
+            return
+        flags = join_terms([self._ref(name, scope) for name in self._current.add])
+        if len(positional) == index and len(positional) == len(call.args):
+            new = cst.Arg(flags)
+        else:
+            new = cst.Arg(
+                flags,
+                keyword=cst.Name("ulFlags"),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=cst.SimpleWhitespace(""),
+                ),
+            )
+        self._set(call, append_args(call, [new]))
+
+    def _struct(self, name: str, owner: Scope, ctor: cst.Call, fields: List[str]) -> None:
+        """A ctypes structure variable: add the bit at its last ``x.ulFlags = ...``
+        before the call, or where it is built."""
+        site = self._current.site
+        assigns = self._scope_assigns(owner)
+        limit = assigns.order.get(site.stmt) if site.scope is owner else None
+        ctor_stmt = assigns.by_value.get(ctor)
+        built = assigns.order.get(ctor_stmt, -1) if ctor_stmt is not None else -1
+        writes: List[cst.Assign] = []
+        for stmt in assigns.attr_writes:
+            target = stmt.targets[0].target if isinstance(stmt, cst.Assign) else stmt.target
+            if not (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == name
+                and target.attr.value == "ulFlags"
+            ):
+                continue
+            if limit is None:
+                raise CannotFix("the structure's flags are changed in another function")
+            if not built < assigns.order.get(stmt, limit) < limit:
+                continue
+            if isinstance(stmt, cst.Assign):
+                writes.append(stmt)
+        # the last write that always runs before the call (else the constructor) sets the
+        # flags; writes after it run on some paths only: each of them gets the bit too
+        base = None
+        for i, stmt in enumerate(writes):
+            if assigns.dominates(stmt, site.stmt):
+                base = i
+        later = writes if base is None else writes[base + 1 :]
+        if base is None:
+            self._constructor(ctor, fields, owner)
+        else:
+            self._flags(writes[base].value, owner, {writes[base].value}, 1)
+        for stmt in later:
+            self._flags(stmt.value, owner, {stmt.value}, 1)
+
+    # -- a flags expression ------------------------------------------------------------------
+    def _flags(
+        self, expr: cst.BaseExpression, scope: Scope, allowed: Set[cst.CSTNode], depth: int
+    ) -> None:
+        if depth > _MAX_DEPTH:
+            raise CannotFix("the flags are defined too far from the call")
+        if (
+            isinstance(expr, cst.Name)
+            and expr.value not in ("None", "True", "False")
+            and expr.value not in CONSTANTS  # MAPI_USE_DEFAULT = 0x40 is a constant, not flags
+        ):
+            found = self._definition(expr, scope)
+            if found is not None:
+                value, owner = found
+                if self._only_uses(expr.value, owner, value, allowed):
+                    self._flags(value, owner, {value}, depth + 1)
+                    return
+            default = self._param_default(expr, scope, allowed)
+            if default is not None:
+                fn, value = default
+                outer = fn.parent if fn.parent is not None else self.an.model.scope
+                self._flags(value, outer, {value}, depth + 1)
+                return
+            if self._may_be_ctypes_number(expr.value, scope):
+                raise CannotFix("the flags may be a ctypes number, which has no | operator")
+        if isinstance(expr, cst.Call):
+            if self.resolver.ref(expr.func, scope) in _NUMBER_CALLS and len(expr.args) == 1:
+                inner = expr.args[0].value
+                self._flags(inner, scope, {inner}, depth + 1)  # c_ulong(FLAGS): change FLAGS
+                return
+            raise CannotFix("the flags are the result of a call")
+        self._set(expr, self._rewrite(expr, scope))
+
+    def _may_be_ctypes_number(self, name: str, scope: Scope) -> bool:
+        """A name some assignment binds to ``c_ulong(...)`` (or another call), or a
+        parameter whose default or some same-module caller passes a call."""
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is None:
+            return False
+        for source in owner.bindings.get(name, []):
+            if isinstance(source, AssignSource) and isinstance(source.value, cst.Call):
+                return True
+        if not isinstance(owner, FunctionScope):
+            return False
+        param = next((p for p in owner.params if p.name == name), None)
+        if param is None:
+            return False
+        if isinstance(param.default, cst.Call):
+            return True
+        for edge in self.an.graph.calls_of(owner):
+            arg = argument_for_param(edge.site.node, owner, param, edge.bound)
+            if isinstance(arg, cst.Call):
+                return True
+        return False
+
+    def _rewrite(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        plan = self._current
+        if plan.remove:
+            expr = self._remove(expr, scope)
+        if plan.add:
+            expr = self._append(expr, scope)
+        return expr
+
+    def _remove(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        """``expr`` without the plan's UI constants (named, or as their numbers) in its
+        ``|`` chains; a UI bit that comes from elsewhere is masked out."""
+        remove = self._current.remove
+        bits = {UI_NAMES[name]: name for name in remove}
+
+        def ui_term(term: cst.BaseExpression) -> Optional[str]:
+            name = const_name(term)
+            if name in remove:
+                return name
+            if isinstance(term, cst.Integer):
+                try:
+                    return bits.get(int(term.value.replace("_", ""), 0))
+                except ValueError:
+                    return None
+            return None
+
+        stripped, found = strip_terms(expr, ui_term)
+        if stripped is None:
+            stripped = cst.Integer("0", lpar=expr.lpar, rpar=expr.rpar)
+        still = names_in(stripped) & remove
+        if self.mask_all:
+            still = set(remove)  # a retry: the bits also come from something the chain uses
+        missing = sorted((remove - found) | still, key=list(UI_NAMES).index)
+        if not missing:
+            return stripped
+        # the bit comes from something else (a variable, a number): mask it out here
+        if not stripped.lpar and isinstance(stripped, (cst.BinaryOperation,) + LOW_PRECEDENCE):
+            stripped = stripped.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        mask: cst.BaseExpression = join_terms([self._ref(name, scope) for name in missing])
+        if len(missing) > 1:
+            mask = mask.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        masked: cst.BaseExpression = cst.BinaryOperation(
+            left=stripped,
+            operator=cst.BitAnd(whitespace_before=space(), whitespace_after=space()),
+            right=cst.UnaryOperation(operator=cst.BitInvert(), expression=mask),
+        )
+        if self._current.add:
+            masked = masked.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return masked
+
+    def _append(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        """``expr | NEW | ...`` in the layout of its own ``|`` chain."""
+        terms, outer_lpar, outer_rpar = spine(expr)
+        first = terms[0][1]
+        additions = [self._ref(name, scope) for name in self._current.add]
+        if len(terms) == 1 and is_zero(first):
+            terms = [(None, additions[0].with_changes(lpar=first.lpar, rpar=first.rpar))]
+            additions = additions[1:]
+        elif len(terms) == 1 and isinstance(first, LOW_PRECEDENCE) and not first.lpar:
+            terms = [(None, first.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))]
+        last_op = next((op for op, _ in reversed(terms) if op is not None), None)
+        for i, term in enumerate(additions):
+            if last_op is not None:
+                before = clean(last_op.whitespace_before)
+                if i == 0 and outer_rpar and isinstance(before, cst.ParenthesizedWhitespace):
+                    # one term per line: the last term's comment stays on its line
+                    closing = outer_rpar[-1].whitespace_before
+                    if (
+                        isinstance(closing, cst.ParenthesizedWhitespace)
+                        and closing.first_line.comment is not None
+                    ):
+                        before = before.with_changes(first_line=closing.first_line)
+                        outer_rpar = list(outer_rpar[:-1]) + [
+                            outer_rpar[-1].with_changes(
+                                whitespace_before=closing.with_changes(
+                                    first_line=cst.TrailingWhitespace()
+                                )
+                            )
+                        ]
+                op = cst.BitOr(
+                    whitespace_before=before,
+                    whitespace_after=clean(last_op.whitespace_after),
+                )
+            else:
+                op = bitor()
+            terms.append((op, term))
+        return build(terms, outer_lpar, outer_rpar)
+
+    def _add_terms(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
+        return join_terms([expr] + [self._ref(name, scope) for name in self._current.add])
+
+    # -- definitions and uses ----------------------------------------------------------
+    def _definition(
+        self, name_node: cst.Name, scope: Scope
+    ) -> Optional[Tuple[cst.BaseExpression, Scope]]:
+        """The value of the one plain assignment that binds ``name_node``, if any."""
+        name = name_node.value
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is None or name in owner.volatile:
+            return None
+        if owner is not scope and owner.kind != "module":
+            return None  # a closure variable
+        if owner.kind == "class":
+            return None
+        sources = owner.bindings.get(name, [])
+        if len(sources) != 1 or not isinstance(sources[0], AssignSource):
+            return None
+        value = sources[0].value
+        if value is None:
+            return None
+        stmt = self._scope_assigns(owner).by_value.get(value)
+        if stmt is None:
+            return None
+        if isinstance(stmt, cst.Assign):
+            if len(stmt.targets) != 1 or not isinstance(stmt.targets[0].target, cst.Name):
+                return None
+        elif not isinstance(stmt.target, cst.Name):
+            return None
+        return value, owner
+
+    def _param_default(
+        self, name_node: cst.Name, scope: Scope, allowed: Set[cst.CSTNode]
+    ) -> Optional[Tuple[FunctionScope, cst.BaseExpression]]:
+        """The default of a parameter no same-module call passes, used only here."""
+        if not isinstance(scope, FunctionScope) or scope.kind != "function":
+            return None
+        name = name_node.value
+        sources = scope.bindings.get(name, [])
+        if len(sources) != 1 or not isinstance(sources[0], OpaqueSource):
+            return None
+        param = next((p for p in scope.params if p.name == name), None)
+        if param is None or param.default is None or param.kind in ("star", "starstar"):
+            return None
+        for edge in self.an.graph.calls_of(scope):
+            if argument_for_param(edge.site.node, scope, param, edge.bound) is not None:
+                return None  # passed (or maybe passed through *args/**kwargs)
+        uses = [n for n in self._name_uses(name, scope) if n is not name_node]
+        if any(n not in allowed for n in uses) or name_node not in allowed:
+            return None
+        return scope, param.default
+
+    def _only_uses(
+        self, name: str, owner: Scope, value: cst.BaseExpression, allowed: Set[cst.CSTNode]
+    ) -> bool:
+        """True when every read of ``name`` is one of ``allowed`` (the flags at calls
+        that get the same fix)."""
+        stmt = self._scope_assigns(owner).by_value.get(value)
+        targets: Set[cst.CSTNode] = set()
+        if isinstance(stmt, cst.Assign):
+            targets = {t.target for t in stmt.targets}
+        elif isinstance(stmt, cst.AnnAssign):
+            targets = {stmt.target}
+        uses = [n for n in self._name_uses(name, owner) if n not in targets]
+        return bool(uses) and all(n in allowed for n in uses)
+
+    def _name_uses(self, name: str, owner: Scope) -> List[cst.Name]:
+        key = (id(owner), name)
+        found = self._uses.get(key)
+        if found is None:
+            visitor = NameUses(name)
+            owner.node.visit(visitor)
+            found = visitor.nodes
+            self._uses[key] = found
+        return found
+
+    def _scope_assigns(self, owner: Scope) -> Assigns:
+        found = self._assigns.get(id(owner))
+        if found is None:
+            found = Assigns(owner.node)
+            owner.node.visit(found)
+            self._assigns[id(owner)] = found
+        return found
+
+    # -- constants ------------------------------------------------------------------------
+    def _ref(self, name: str, scope: Scope) -> cst.BaseExpression:
+        """How this file spells constant ``name`` in ``scope``."""
+        if self._bare_ok(name, scope):
+            return cst.Name(name)
+        alias = self._module_alias(scope)
+        if alias is not None:
+            return cst.Attribute(value=cst.Name(alias), attr=cst.Name(name))
+        if name in self.an.model.scope.bindings:
+            raise CannotFix(f"{name} is bound to something else in this module")
+        if self.resolver.binding_scope(name, scope) is not None:
+            raise CannotFix(f"{name} is bound to something else here")
+        self.new_constants[name] = None
+        return cst.Name(name)
+
+    def _bare_ok(self, name: str, scope: Scope) -> bool:
+        owner = self.resolver.binding_scope(name, scope)
+        if owner is None:
+            return self.resolver.name_ref(name, scope) == f"{MAPI_MODULE}.{name}"
+        if owner.kind != "module" or name in owner.volatile:
+            return False
+        value = self.an.flow.module_value(name)
+        if value is None:
+            return False
+        bits = as_bits(value)
+        return bits.exact and bits.val == VALUES[name]
+
+    def _module_alias(self, scope: Scope) -> Optional[str]:
+        """A name of the pywin32 mapi module visible in ``scope``: the one the call itself
+        uses (``m.MAPILogonEx``), else the first the module binds."""
+        func = self._current.site.node.func if self._plan is not None else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            if self.resolver.name_ref(func.value.value, scope) == MAPI_MODULE:
+                return func.value.value
+        for alias in sorted(self.an.model.scope.bindings):
+            if self.resolver.name_ref(alias, scope) == MAPI_MODULE:
+                return alias
+        return None
+
+    def _insert_constants(self, module: cst.Module) -> cst.Module:
+        body = list(module.body)
+        original = list(self.module.body)
+        anchor = constant_anchor(original)
+        edited = set(self.replace)
+        first_edit = next(
+            (i for i, stmt in enumerate(original) if contains(stmt, edited)), len(original)
+        )
+        after_import = False
+        if anchor is None:
+            anchor, after_import = import_anchor(original)
+        position = anchor + 1 if anchor is not None else 0
+        if position > first_edit:
+            position = first_edit
+            after_import = False
+        new: List[cst.SimpleStatementLine] = []
+        for name in sorted(self.new_constants, key=list(VALUES).index):
+            new.append(
+                cst.SimpleStatementLine(
+                    body=[
+                        cst.Assign(
+                            targets=[cst.AssignTarget(cst.Name(name))],
+                            value=cst.Integer(LITERALS[name]),
+                        )
+                    ]
+                )
+            )
+        if after_import:
+            new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
+        if position < len(body) and position == first_edit and not after_import:
+            # the statement we insert before keeps its place: its blank lines go first
+            lines = list(body[position].leading_lines)
+            blank = 0
+            while blank < len(lines) and lines[blank].comment is None:
+                blank += 1
+            if blank:
+                new[0] = new[0].with_changes(leading_lines=lines[:blank])
+                body[position] = body[position].with_changes(leading_lines=lines[blank:])
+        return module.with_changes(body=body[:position] + new + body[position:])
+
+    # -- bookkeeping ------------------------------------------------------------------------
+    @property
+    def _current(self) -> Plan:
+        assert self._plan is not None
+        return self._plan
+
+    def _set(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
+        signature = self._current.signature
+        existing = self.replace.get(node)
+        if existing is not None:
+            if existing.signature == signature:
+                return
+            raise CannotFix("another fix changes the same flags differently")
+        self.replace[node] = _Edit(new, signature)
+
+    def _check_nesting(self) -> None:
+        nodes = set(self.replace)
+        if len(nodes) < 2:
+            return
+        for node in nodes:
+            if contains_other(node, nodes):
+                raise CannotFix("another fix changes an overlapping expression")

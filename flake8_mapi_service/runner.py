@@ -1,0 +1,102 @@
+"""The runner: one parse, one analysis, every rule, messages and positions for findings.
+
+``analyze`` is the whole path of a file once the plugin's text check has let it
+through: parse with libcst (``analysis.source``), build the module model in one
+traversal and the analysis on it (``analysis.context``), hand each call site to
+the rules that asked for its API key and let every rule finish, format each raw
+finding's message through the catalogue, drop service-only findings outside
+service code, and compute positions for the findings that remain.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from .analysis.context import Analysis
+from .analysis.model import CallSite, build_model
+from .analysis.positions import Positions
+from .analysis.source import parse_lines, with_deep_stack
+from .catalogue import RULES_BY_CODE
+from .rules import RULE_CLASSES, Rule
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finding as flake8 receives it."""
+
+    line: int
+    col: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding with its call site and its message, before it has a position."""
+
+    site: CallSite
+    code: str
+    message: str
+    service_only: bool
+
+
+def analyze(
+    lines: Sequence[str],
+    filename: str,
+    settings: Settings,
+    tree: Optional[ast.AST] = None,
+) -> List[Result]:
+    """Findings for one file.  May raise: the plugin turns exceptions into MPS000."""
+    return with_deep_stack(lambda: _analyze(lines, filename, settings, tree))
+
+
+def _analyze(
+    lines: Sequence[str], filename: str, settings: Settings, tree: Optional[ast.AST]
+) -> List[Result]:
+    module, pieces = parse_lines(lines, tree)
+    if module is None:
+        return []
+    an, findings = run_rules(module, filename, settings)
+    if not findings:
+        return []
+    positions = Positions(module, lines, tree, len(an.model.calls), pieces)
+    out = set()
+    for f in findings:
+        line, col = positions.of_call(f.site.node, f.site.index)
+        out.add(Result(line, col, f.code, f.message))
+    return sorted(out, key=lambda r: (r.line, r.col, r.code, r.message))
+
+
+def run_rules(
+    module: cst.Module, filename: str, settings: Settings
+) -> Tuple[Analysis, List[Finding]]:
+    """Every rule on a parsed module: the analysis and its findings with their
+    call sites (service-only findings already dropped outside service code),
+    without positions.  ``fix`` uses it to know what to repair and where."""
+    an = Analysis(build_model(module), settings, filename)
+    rules = [cls() for cls in RULE_CLASSES]
+    dispatch: Dict[str, List[Rule]] = {}
+    for rule in rules:
+        for key in rule.calls:
+            dispatch.setdefault(key, []).append(rule)
+    for key in an.keys:
+        handlers = dispatch.get(key)
+        if handlers:
+            for site in an.sites(key):
+                for rule in handlers:
+                    rule.check(site, an)
+    for rule in rules:
+        rule.finish(an)
+    findings: List[Finding] = []
+    for raw in an.findings:
+        record = RULES_BY_CODE[raw.code]
+        message = record.format(**dict(raw.fields))
+        findings.append(Finding(raw.site, raw.code, message, record.service_only))
+    if any(f.service_only for f in findings) and not an.is_service:
+        findings = [f for f in findings if not f.service_only]
+    return an, findings
