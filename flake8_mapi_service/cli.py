@@ -25,6 +25,8 @@ def _rules(args: argparse.Namespace) -> int:
             flags.append("service")
         if not r.default_enabled:
             flags.append("off by default")
+        if r.fixable:
+            flags.append("fixable")
         extra = f"  [{', '.join(flags)}]" if flags else ""
         print(f"{r.code}  {r.name:<{width}}  {r.title}{extra}")
     return 0
@@ -56,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_explain.add_argument("code", help="a code such as MPS101")
     p_explain.set_defaults(func=_explain)
     p_fix = sub.add_parser(
-        "fix", help="fix MPS101-MPS103 and MPS201 in place (or print a diff with --diff)"
+        "fix",
+        help=f"fix {', '.join(r.code for r in RULES if r.fixable)} in place "
+        "(or print a diff with --diff)",
     )
     _fix_arguments(p_fix)
     p_fix.set_defaults(func=_fix)

@@ -1,5 +1,5 @@
-"""The analysis layer in process: bindings (RULES.md 1.1), flag values (1.2) and
-service context (1.3), seen through the findings of MPS101-MPS103."""
+"""The analysis layer in process: bindings, flag values and
+service context, seen through the findings of MPS101-MPS103."""
 
 from __future__ import annotations
 

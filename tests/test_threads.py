@@ -1,4 +1,4 @@
-"""The thread model (RULES.md 1.4), waits and pumps (1.5), MsgWaitForMultipleObjects,
+"""The thread model, waits and pumps, MsgWaitForMultipleObjects,
 and the rules on them (MPS110, MPS401-MPS404), in process; plus pywin32's own
 service demos through the real flake8."""
 

@@ -325,6 +325,8 @@ MAPI_INITIALIZE = "mapi.MAPIInitialize"
 MAPI_UNINITIALIZE = "mapi.MAPIUninitialize"
 MAPI_LOGON_EX = "mapi.MAPILogonEx"
 MAPI_ADMIN_PROFILES = "mapi.MAPIAdminProfiles"
+#: Simple MAPI's logon (ctypes only: pywin32 has no Simple MAPI)
+MAPI_LOGON = "mapi.MAPILogon"
 #: the prefix of a method called on an object obtained from MAPI ("mapiobj.Logoff")
 MAPI_METHOD = "mapiobj."
 
@@ -366,7 +368,7 @@ SERVICE_ENTRY_CALLS: FrozenSet[str] = frozenset(
 )
 
 #: ServiceFramework methods that run on the service thread, and the ones of them
-#: that are its bodies (RULES.md 1.4)
+#: that are its bodies
 SERVICE_THREAD_METHODS: Tuple[str, ...] = ("__init__", "SvcRun", "SvcDoRun")
 SERVICE_BODIES: Tuple[str, ...] = ("SvcRun", "SvcDoRun")
 #: ServiceFramework methods the control thread runs
@@ -473,7 +475,7 @@ PUMP_KEYS: FrozenSet[str] = frozenset(
         "servicemanager.PumpWaitingMessages",
         "win32ui.PumpWaitingMessages",  # Pythonwin's own pump
         "win32ui.PumpMessages",
-        # waits while pumping (RULES.md 1.5): a pumped wait, and it pumps
+        # waits while pumping: a pumped wait, and it pumps
         "pythoncom.CoWaitForMultipleHandles",
     }
 )

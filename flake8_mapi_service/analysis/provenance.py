@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from .apis import MAPI_METHOD
+from .apis import MAPI_ADMIN_PROFILES, MAPI_LOGON_EX, MAPI_METHOD
 from .bindings import Resolver, agreed, api_key
 from .callgraph import CallGraph, Sites
 from .model import (
@@ -34,8 +34,8 @@ from .model import (
 
 #: what a MAPI function returns
 FUNCTION_RESULTS: Dict[str, str] = {
-    "mapi.MAPILogonEx": "session",
-    "mapi.MAPIAdminProfiles": "profadmin",
+    MAPI_LOGON_EX: "session",
+    MAPI_ADMIN_PROFILES: "profadmin",
     "mapi.OpenIMsgSession": "mapiobj",
     "mapi.OpenIMsgOnIStg": "mapiobj",
 }

@@ -37,6 +37,12 @@ def explain(rule: Rule) -> str:
         lines += [_SERVICE_NOTE, ""]
     if not rule.default_enabled:
         lines += ["Off by default: enable it with `--extend-select=" + rule.code + "`.", ""]
+    if rule.fixable:
+        lines += [
+            "Fixable: `flake8-mapi-service fix` repairs it where one edit is safe "
+            "(`--diff` shows the change first).",
+            "",
+        ]
     lines += ["## Why is this bad?", "", rule.rationale, ""]
     if rule.references:
         lines += ["References:", ""] + [f"- {ref}" for ref in rule.references] + [""]

@@ -12,7 +12,7 @@ MS_MSGWAIT = (
 )
 
 _THREAD_MODEL = (
-    "The MAPI thread is worked out per file (RULES.md 1.4): in a function that calls "
+    "The MAPI thread is worked out per file: in a function that calls "
     "`MAPIInitialize` (directly or through a function or method of the same module), "
     "everything after that call and every module function it calls after it; in a "
     "`win32serviceutil.ServiceFramework` subclass whose `__init__`, `SvcRun` or "

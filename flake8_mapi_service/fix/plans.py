@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Sequence, Set, Tuple
 
-from ..analysis.apis import CONSTANTS, MAPI_INITIALIZE, MAPI_LOGON_EX
+from ..analysis.apis import CONSTANTS, MAPI_INITIALIZE, MAPI_LOGON, MAPI_LOGON_EX
 from ..analysis.context import Analysis
 from ..analysis.model import CallSite
 from ..catalogue import RULES
@@ -31,20 +31,16 @@ VALUES: Dict[str, int] = {
         "MAPI_PASSWORD_UI",
     )
 }
+#: how a new module constant spells them (as the headers do: ``0x00010000``)
 LITERALS: Dict[str, str] = {
-    "MAPI_INIT_VERSION": "0",
-    "MAPI_NT_SERVICE": "0x00010000",
-    "MAPI_NO_MAIL": "0x00008000",
-    "MAPI_LOGON_UI": "0x00000001",
-    "MAPI_SERVICE_UI_ALWAYS": "0x00002000",
-    "MAPI_PASSWORD_UI": "0x00020000",
+    name: f"0x{value:08X}" if value else "0" for name, value in VALUES.items()
 }
 #: the logon UI constants MPS201 removes
 UI_NAMES: Dict[str, int] = {
     name: VALUES[name] for name in ("MAPI_LOGON_UI", "MAPI_PASSWORD_UI", "MAPI_SERVICE_UI_ALWAYS")
 }
 
-LOGONS = (MAPI_LOGON_EX, "mapi.MAPILogon")
+LOGONS = (MAPI_LOGON_EX, MAPI_LOGON)
 
 
 @dataclass(frozen=True)

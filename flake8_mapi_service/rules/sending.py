@@ -15,13 +15,14 @@ from typing import List, Optional
 
 import libcst as cst
 
+from ..analysis.apis import MAPI_LOGON
 from ..analysis.context import Analysis
 from ..analysis.model import AssignSource, CallSite, Scope
 from .base import Rule, call_name
 
 SIMPLE_MAPI = frozenset(
     {
-        "mapi.MAPILogon",
+        MAPI_LOGON,
         "mapi.MAPISendMail",
         "mapi.MAPISendMailW",
         "mapi.MAPIResolveName",

@@ -22,6 +22,8 @@ from ..analysis.apis import (
     LOGON_UI_FLAGS,
     MAPI_DIALOG,
     MAPI_DIALOG_MODELESS,
+    MAPI_LOGON,
+    MAPI_LOGON_EX,
     MB_SERVICE_NOTIFICATION,
     MDB_NO_DIALOG,
 )
@@ -35,7 +37,7 @@ SERVICE_UI_BITS: Tuple[Tuple[str, int], ...] = tuple(
     for name in ("SERVICE_UI_ALWAYS", "MSG_SERVICE_UI_READ_ONLY", "SERVICE_UI_ALLOWED")
 )
 
-LOGONS = frozenset({"mapi.MAPILogonEx", "mapi.MAPILogon"})
+LOGONS = frozenset({MAPI_LOGON_EX, MAPI_LOGON})
 #: Simple MAPI calls whose flags (4th argument) may carry MAPI_DIALOG
 SIMPLE_DIALOG_CALLS = frozenset({"mapi.MAPISendMail", "mapi.MAPISendMailW", "mapi.MAPIResolveName"})
 #: IMsgServiceAdmin methods -> position of their flags in pywin32's signature
