@@ -578,3 +578,53 @@ NEUTRAL_METHODS: FrozenSet[str] = frozenset(
         "ReportServiceStatus",
     }
 )
+
+
+#: modules that are never the project's own: a name read from them is the API's
+EXTERNAL_MODULES: FrozenSet[str] = frozenset(
+    {
+        "win32com",
+        "win32comext",
+        "pythoncom",
+        "pywintypes",
+        "win32api",
+        "win32con",
+        "win32event",
+        "win32gui",
+        "win32ui",
+        "win32service",
+        "win32serviceutil",
+        "win32process",
+        "win32file",
+        "win32pipe",
+        "win32security",
+        "win32ts",
+        "winerror",
+        "servicemanager",
+        "win32",
+        "pythonwin",
+        "pywin",
+        "comtypes",
+        "ctypes",
+        "threading",
+        "_thread",
+        "thread",
+        "queue",
+        "time",
+        "os",
+        "sys",
+        "builtins",
+        "concurrent",
+        "functools",
+        "atexit",
+        "logging",
+        "getpass",
+        "tkinter",
+        "Tkinter",
+        "wx",
+        "PyQt5",
+        "PyQt6",
+        "PySide2",
+        "PySide6",
+    }
+)

@@ -13,7 +13,7 @@ from typing import Dict, Union
 import libcst as cst
 
 from .flags import UNKNOWN, ZERO, Bits
-from .flow import NONE, Flow, StructV, TupleV, Value, as_bits
+from .flow import NONE, Flow, StructV, TupleV, Value, as_bits, resolve
 from .model import CallSite, Hidden, argument
 
 
@@ -29,7 +29,9 @@ class Arguments:
         return argument(site.node, index)
 
     def value(self, site: CallSite, expr: cst.BaseExpression) -> Value:
-        return self.flow.value_at(expr, site.scope, site.stmt)
+        """The value of ``expr`` at the call, with the flow's env resolving what is
+        symbolic (parameters, names from other modules)."""
+        return resolve(self.flow.value_at(expr, site.scope, site.stmt), self.flow.env)
 
     def bits(self, site: CallSite, expr: cst.BaseExpression) -> Bits:
         return as_bits(self.value(site, expr))
@@ -61,7 +63,8 @@ class Arguments:
         if isinstance(value, TupleV) and len(value.items) == 2:
             return as_bits(value.items[1])
         if isinstance(value, StructV):
-            return as_bits(self.flow.struct_field(value, site.scope, site.stmt, "ulFlags"))
+            field = self.flow.struct_field(value, site.scope, site.stmt, "ulFlags")
+            return as_bits(resolve(field, self.flow.env))
         if site.flavour == "ctypes" and isinstance(value, Bits) and value.exact and value.val == 0:
             return ZERO  # ctypes passes 0 as a NULL pointer
         return UNKNOWN

@@ -19,6 +19,7 @@ from .apis import GET_MESSAGE_KEYS
 from .arguments import Arguments
 from .bindings import Resolver
 from .callgraph import CallGraph, Sites
+from .contexts import LocalParams
 from .flags import Bits
 from .flow import Flow, Value
 from .model import CallSite, Hidden, ModuleModel, Scope
@@ -51,7 +52,9 @@ class Analysis:
         self.calls = Sites(model, self.resolver, self.provenance.origin)
         self.structure = Structure()
         self.graph = CallGraph(model, self.resolver, self.calls, self.structure)
-        self.flow = Flow(model, self.resolver, self.graph)
+        params = LocalParams(model, self.graph)
+        self.flow = Flow(model, self.resolver, params)
+        params.flow = self.flow
         self.arguments = Arguments(self.flow)
         self.findings: List[RawFinding] = []
 

@@ -8,9 +8,10 @@ iterate to a fixed point (or give up to "unknown"), ``return``/``raise`` end a
 path.  The state *before* each statement that contains a call is kept, so a
 rule can ask "what is this argument here?".
 
-Parameters are evaluated lazily from their default and from every call of the
-function in the module (the call graph's CALL edges); a function whose callers
-are not all known has unknown parameters.  Anything not understood is unknown.
+A parameter, or a name another module defines, is what the flow's ``Env``
+says: a symbolic leaf (``ParamV``, ``ExtV``) for a module's summary, a value
+from the calling contexts and the project for the rules.  Anything not
+understood is unknown.
 """
 
 from __future__ import annotations
@@ -20,18 +21,15 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 
 import libcst as cst
 
-from .apis import CONSTANTS, MASK32, constant_value
+from .apis import CONSTANTS, EXTERNAL_MODULES, MASK32, constant_value
 from .bindings import MAPI_MODULE, Resolver, canonical
-from .callgraph import CallGraph
 from .flags import UNKNOWN, ZERO, Bits
 from .model import (
-    HIDDEN,
     ClassInfo,
     FunctionScope,
     ModuleModel,
     Param,
     Scope,
-    argument_for_param,
     dotted_name,
     walk,
 )
@@ -56,6 +54,37 @@ class StructV:
     cls: str
 
 
+# Symbolic values: what the module alone cannot know.  A consumer resolves them
+# (``resolve``) with an ``Env``: the project's value of a name another module
+# defines, a parameter's value in one calling context or over all of them.
+
+
+@dataclass(frozen=True)
+class ExtV:
+    """A name read from another module (``config.FLAGS``, ``.config.FLAGS``): the
+    project knows its value; otherwise a documented constant name has its
+    documented value and anything else is unknown."""
+
+    ref: str
+
+
+@dataclass(frozen=True)
+class ParamV:
+    """A parameter of one of the module's functions (by the function's ``fid``)."""
+
+    fn: str
+    name: str
+
+
+@dataclass(frozen=True)
+class OpV:
+    """An operation one of whose operands is symbolic: "|", "&", "^", "+", "-",
+    "*", "<<", ">>" (two operands), "~", "neg", "bits" (one), "join" (two)."""
+
+    op: str
+    args: Tuple[Value, ...]
+
+
 class _Singleton:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -68,7 +97,8 @@ NONE = _Singleton("None")
 TOP = _Singleton("unknown")
 _LITERALS: Dict[str, Value] = {}
 
-Value = Union[Bits, TupleV, RefV, StructV, _Singleton]
+Value = Union[Bits, TupleV, RefV, StructV, ExtV, ParamV, OpV, _Singleton]
+_SYMBOLIC = (ExtV, ParamV, OpV)
 _LITERALS.update({"None": NONE, "True": Bits.const(1), "False": ZERO})
 
 Heap = Dict[int, Dict[str, "Value"]]
@@ -91,6 +121,12 @@ class State:
 Maybe = Optional[State]  # None: the path is dead (after return/raise)
 
 
+def is_symbolic(value: Value) -> bool:
+    if isinstance(value, _SYMBOLIC):
+        return True
+    return isinstance(value, TupleV) and any(is_symbolic(v) for v in value.items)
+
+
 def join_values(a: Value, b: Value) -> Value:
     if a is b or a == b:
         if isinstance(a, Bits) and isinstance(b, Bits):
@@ -98,6 +134,10 @@ def join_values(a: Value, b: Value) -> Value:
         return a
     if isinstance(a, Bits) and isinstance(b, Bits):
         return a.join(b)
+    if a is TOP or b is TOP:
+        return TOP
+    if isinstance(a, _SYMBOLIC) or isinstance(b, _SYMBOLIC):
+        return OpV("join", (a, b))
     if isinstance(a, RefV) or isinstance(b, RefV):
         ab, bb = as_bits(a), as_bits(b)
         if ab is not UNKNOWN and bb is not UNKNOWN:
@@ -135,9 +175,11 @@ _NOT_CONSTANTS = ("dll:", "fn:", "cls:", "builtins.")
 
 
 def as_bits(value: Value) -> Bits:
+    """A concrete value's flag word (unknown for anything that is not a number or a
+    documented constant; an unresolved symbolic value falls back like ``ExtV``)."""
     if isinstance(value, Bits):
         return value
-    if isinstance(value, RefV) and not value.ref.startswith(_NOT_CONSTANTS):
+    if isinstance(value, (RefV, ExtV)) and not value.ref.startswith(_NOT_CONSTANTS):
         # A documented constant name has its documented value, whichever
         # module it is read from; win32event's own values win.
         module, _, name = value.ref.rpartition(".")
@@ -146,6 +188,98 @@ def as_bits(value: Value) -> Bits:
         if v is not None:
             return Bits.const(v, name)
     return UNKNOWN
+
+
+# -- symbolic values ---------------------------------------------------------------------
+
+
+class Env:
+    """What a parameter, or a name another module defines, is worth.
+
+    The flow evaluation asks its env when it reads one; ``resolve`` asks one to
+    give the symbolic leaves of a value theirs.  This one knows nothing: a name
+    from another module stays that name (``as_bits`` gives a documented
+    constant its documented value), a parameter is unknown.  The project and
+    the calling contexts provide better ones."""
+
+    def external(self, ref: str) -> Value:
+        return ExtV(ref)
+
+    def param(self, fn: str, name: str) -> Value:
+        return TOP
+
+
+class Symbolic(Env):
+    """Leaves stay symbolic: a module's summary is what it knows on its own."""
+
+    def param(self, fn: str, name: str) -> Value:
+        return ParamV(fn, name)
+
+
+NO_ENV = Env()
+SYMBOLIC = Symbolic()
+_MAX_RESOLVE_DEPTH = 200
+_BINARY_OPS: Dict[str, Callable[[Bits, Bits], Bits]] = {
+    "|": lambda a, b: a | b,
+    "&": lambda a, b: a & b,
+    "^": lambda a, b: a ^ b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "<<": lambda a, b: a.shift(b, True),
+    ">>": lambda a, b: a.shift(b, False),
+}
+_UNARY_OPS: Dict[str, Callable[[Bits], Bits]] = {
+    "~": lambda a: ~a,
+    "neg": lambda a: a.neg(),
+    "bits": lambda a: a,
+}
+
+
+def resolve(value: Value, env: Env = NO_ENV, depth: int = 0) -> Value:
+    """``value`` with its symbolic leaves given values by ``env``."""
+    if not isinstance(value, (ExtV, ParamV, OpV, TupleV)):
+        return value
+    if depth > _MAX_RESOLVE_DEPTH:
+        return TOP
+    if isinstance(value, ExtV):
+        return env.external(value.ref)
+    if isinstance(value, ParamV):
+        return env.param(value.fn, value.name)
+    if isinstance(value, TupleV):
+        if not is_symbolic(value):
+            return value
+        return TupleV(tuple(resolve(v, env, depth + 1) for v in value.items))
+    args = [resolve(a, env, depth + 1) for a in value.args]
+    if value.op == "join":
+        return join_values(args[0], args[1])
+    unary = _UNARY_OPS.get(value.op)
+    if unary is not None:
+        return unary(as_bits(args[0]))
+    binary = _BINARY_OPS.get(value.op)
+    if binary is not None:
+        return binary(as_bits(args[0]), as_bits(args[1]))
+    return TOP
+
+
+def apply_op(op: str, a: Value, b: Value) -> Value:
+    """``a op b``: a flag word, or an ``OpV`` when an operand is symbolic."""
+    if isinstance(a, _SYMBOLIC) or isinstance(b, _SYMBOLIC):
+        if op == "|" and isinstance(a, OpV) and a.op == "|" and b in a.args:
+            return a  # flags |= X again (a loop): unchanged
+        return OpV(op, (_concrete(a), _concrete(b)))
+    return _BINARY_OPS[op](as_bits(a), as_bits(b))
+
+
+def apply_unary(op: str, a: Value) -> Value:
+    if isinstance(a, _SYMBOLIC):
+        return OpV(op, (a,))
+    return _UNARY_OPS[op](as_bits(a))
+
+
+def _concrete(value: Value) -> Value:
+    """A non-symbolic operand as the flag word it stands for."""
+    return value if isinstance(value, _SYMBOLIC) else as_bits(value)
 
 
 # -- the evaluator ---------------------------------------------------------------------
@@ -180,16 +314,15 @@ class _Probe:
 class Flow:
     """Lazy, memoised flow evaluation for a module."""
 
-    def __init__(self, model: ModuleModel, resolver: Resolver, graph: CallGraph) -> None:
+    def __init__(self, model: ModuleModel, resolver: Resolver, env: Optional[Env] = None) -> None:
         self.model = model
         self.resolver = resolver
-        self.graph = graph
+        #: what parameters and names from other modules are (symbolic without one)
+        self.env: Env = env if env is not None else SYMBOLIC
         self._scopes: Dict[int, _Probe] = {}
         self._module_final: Maybe = None
         self._module_done = False
-        self._params: Dict[Tuple[int, str], Value] = {}
-        self._param_active: Set[Tuple[int, str]] = set()
-        self._param_depth = 0
+        self._defaults: Dict[Tuple[int, str], Value] = {}
         self._alloc = 0
 
     # -- public ---------------------------------------------------------------------
@@ -243,31 +376,13 @@ class Flow:
         return self._alloc
 
     # -- parameters -----------------------------------------------------------------------
-    def param_value(self, fn: FunctionScope, param: Param) -> Value:
+    def default_value(self, fn: FunctionScope, param: Param) -> Value:
+        """A parameter's default, evaluated where the function is defined."""
+        if param.default is None:
+            return TOP
         key = (id(fn), param.name)
-        if key in self._params:
-            return self._params[key]
-        if key in self._param_active or self._param_depth > _MAX_PARAM_DEPTH:
-            return TOP
-        if param.kind in ("star", "starstar"):
-            return TOP
-        self._param_active.add(key)
-        self._param_depth += 1
-        try:
-            result = self._compute_param(fn, param)
-        finally:
-            self._param_depth -= 1
-            self._param_active.discard(key)
-        self._params[key] = result
-        return result
-
-    def _compute_param(self, fn: FunctionScope, param: Param) -> Value:
-        if not self.graph.all_callers_known(fn):
-            # a lambda, a function passed around as a value (a thread target, a
-            # callback table), a method also called on untyped objects
-            return TOP
-        values: List[Value] = []
-        if param.default is not None:
+        cached = self._defaults.get(key)
+        if cached is None:
             outer = fn.parent if fn.parent is not None else self.model.scope
             entry = State()
             if outer.kind == "module":
@@ -276,20 +391,14 @@ class Flow:
                 self.module_value("")
                 if self._module_final is not None:
                     entry = self._module_final.copy()
-            values.append(_Eval(self, outer, entry).expr(param.default, 0))
-        for edge in self.graph.calls_of(fn):
-            arg = argument_for_param(edge.site.node, fn, param, edge.bound)
-            if arg is HIDDEN:
-                return TOP
-            if not isinstance(arg, cst.BaseExpression):
-                continue  # omitted: the default, already counted (or a call that would fail)
-            values.append(self.value_at(arg, edge.site.scope, edge.site.stmt))
-        if not values:
-            return TOP
-        out = values[0]
-        for v in values[1:]:
-            out = join_values(out, v)
-        return out
+            cached = self._defaults[key] = _Eval(self, outer, entry).expr(param.default, 0)
+        return cached
+
+    def ref_value(self, ref: str) -> Value:
+        """What a reference to an API or to another module is as a value."""
+        if ref.startswith(_NOT_CONSTANTS) or ref.split(".", 1)[0] in EXTERNAL_MODULES:
+            return RefV(ref)
+        return self.env.external(ref)
 
 
 class _Eval:
@@ -321,11 +430,11 @@ class _Eval:
             inner = self.expr(node.expression, depth + 1)
             op = node.operator
             if isinstance(op, cst.BitInvert):
-                return ~as_bits(inner)
+                return apply_unary("~", inner)
             if isinstance(op, cst.Minus):
-                return as_bits(inner).neg()
+                return apply_unary("neg", inner)
             if isinstance(op, cst.Plus):
-                return as_bits(inner)
+                return apply_unary("bits", inner)
             return TOP
         if isinstance(node, cst.Tuple):
             items: List[Value] = []
@@ -348,9 +457,9 @@ class _Eval:
         while isinstance(current, cst.BinaryOperation):
             spine.append(current)
             current = current.left
-        acc = as_bits(self.expr(current, depth + 1))
+        acc = self.expr(current, depth + 1)
         for op_node in reversed(spine):
-            right = as_bits(self.expr(op_node.right, depth + 1))
+            right = self.expr(op_node.right, depth + 1)
             acc = _apply(op_node.operator, acc, right)
         return acc
 
@@ -366,7 +475,9 @@ class _Eval:
             if isinstance(scope, FunctionScope):
                 for p in scope.params:
                     if p.name == name:
-                        return self.flow.param_value(scope, p)
+                        if p.kind in ("star", "starstar"):
+                            return TOP
+                        return self.flow.env.param(scope.fid, p.name)
             return TOP  # a local not yet bound on this path
         if owner is not None and owner.kind == "module":
             if scope.kind == "module":
@@ -377,7 +488,7 @@ class _Eval:
             return TOP  # a closure variable: late-bound
         ref = self.flow.resolver.name_ref(name, scope)
         if ref is not None:
-            return RefV(ref)
+            return self.flow.ref_value(ref)
         if name in CONSTANTS:
             return Bits.const(CONSTANTS[name][0], name)
         return TOP
@@ -388,12 +499,12 @@ class _Eval:
             bval = self.state.env[base.value]
             if isinstance(bval, StructV):
                 return self.state.heap.get(bval.alloc, {}).get(node.attr.value, TOP)
-            if isinstance(bval, RefV):
-                return RefV(canonical(f"{bval.ref}.{node.attr.value}"))
+            if isinstance(bval, (RefV, ExtV)):
+                return self.flow.ref_value(canonical(f"{bval.ref}.{node.attr.value}"))
             return TOP
         ref = self.flow.resolver.ref(node, self.scope)
         if ref is not None:
-            return RefV(ref)
+            return self.flow.ref_value(ref)
         return TOP
 
     def _call(self, node: cst.Call, depth: int) -> Value:
@@ -403,7 +514,7 @@ class _Eval:
             return self.expr(node.args[0].value, depth + 1)
         if ref in ("ctypes.c_ulong", "ctypes.c_uint", "ctypes.c_uint32", "builtins.int"):
             if len(node.args) == 1 and node.args[0].keyword is None:
-                return as_bits(self.expr(node.args[0].value, depth + 1))
+                return apply_unary("bits", self.expr(node.args[0].value, depth + 1))
             return TOP
         cls = resolver.klass(ref)
         if cls is not None:
@@ -447,24 +558,23 @@ def _named(name: str, value: Value) -> Value:
     return value
 
 
-def _apply(op: cst.BaseBinaryOp, a: Bits, b: Bits) -> Bits:
-    if isinstance(op, cst.BitOr):
-        return a | b
-    if isinstance(op, cst.BitAnd):
-        return a & b
-    if isinstance(op, cst.BitXor):
-        return a ^ b
-    if isinstance(op, cst.Add):
-        return a + b
-    if isinstance(op, cst.Subtract):
-        return a - b
-    if isinstance(op, cst.Multiply):
-        return a * b
-    if isinstance(op, cst.LeftShift):
-        return a.shift(b, True)
-    if isinstance(op, cst.RightShift):
-        return a.shift(b, False)
-    return UNKNOWN
+_OPERATORS: Dict[type, str] = {
+    cst.BitOr: "|",
+    cst.BitAnd: "&",
+    cst.BitXor: "^",
+    cst.Add: "+",
+    cst.Subtract: "-",
+    cst.Multiply: "*",
+    cst.LeftShift: "<<",
+    cst.RightShift: ">>",
+}
+
+
+def _apply(op: cst.BaseBinaryOp, a: Value, b: Value) -> Value:
+    name = _OPERATORS.get(type(op))
+    if name is None:
+        return UNKNOWN
+    return apply_op(name, a, b)
 
 
 def _augmented(op: cst.BaseAugOp) -> Optional[cst.BaseBinaryOp]:
@@ -696,21 +806,21 @@ class _Exec:
             # the binding resolver knows what the name means
             state.env.pop(name, None)
             ref = self.flow.resolver.name_ref(name, self.scope)
-            state.env[name] = RefV(ref) if ref is not None else TOP
+            state.env[name] = self.flow.ref_value(ref) if ref is not None else TOP
 
     def _augassign(self, small: cst.AugAssign, state: State) -> Maybe:
         op = _augmented(small.operator)
         ev = _Eval(self.flow, self.scope, state)
-        right = as_bits(ev.expr(small.value, 0))
+        right = ev.expr(small.value, 0)
         target = small.target
         if isinstance(target, cst.Name):
-            old = as_bits(ev.name(target.value))
+            old = ev.name(target.value)
             state.env[target.value] = _apply(op, old, right) if op is not None else TOP
         elif isinstance(target, cst.Attribute):
             struct = self._struct_of(target.value, state)
             if struct is not None:
                 fields = state.heap.setdefault(struct.alloc, {})
-                old = as_bits(fields.get(target.attr.value, TOP))
+                old = fields.get(target.attr.value, TOP)
                 fields[target.attr.value] = _apply(op, old, right) if op is not None else TOP
         return state
 

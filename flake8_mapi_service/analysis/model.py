@@ -24,7 +24,11 @@ from .structure import body_units, small_statements, suite_units
 
 @dataclass(frozen=True)
 class ImportSource:
-    """``import a.b as x`` / ``from a import b``: the name means ``qualname``."""
+    """``import a.b as x`` / ``from a import b``: the name means ``qualname``.
+
+    A relative import keeps its leading dots: ``from .config import X`` binds X
+    to ".config.X", ``from . import mailer`` binds mailer to ".mailer"; the
+    project resolves them against the importing module's package."""
 
     qualname: str
 
@@ -96,6 +100,9 @@ class Param:
 
 @dataclass(eq=False)
 class FunctionScope(Scope):
+    #: the function's identity in its module: its qualified name, with ``#2``, ``#3``...
+    #: for later definitions of the same name (lambdas: ``outer.<lambda>``)
+    fid: str = ""
     params: List[Param] = field(default_factory=list)
     #: the class whose body defines this function (a method), if any
     cls: Optional[ClassInfo] = None
@@ -126,6 +133,8 @@ class ClassInfo:
     node: cst.ClassDef
     scope: Scope  # the class body scope
     outer: Scope  # the scope that defines the class
+    #: the class's identity in its module (qualified name, ``#2``... for redefinitions)
+    cid: str = ""
     bases: List[cst.BaseExpression] = field(default_factory=list)
     methods: Dict[str, FunctionScope] = field(default_factory=dict)
     #: ``self.x = value`` anywhere in a method: x -> [(value or None, method)]
@@ -239,11 +248,15 @@ def argument_expr(
 
 
 def _import_module_name(node: cst.ImportFrom) -> Optional[str]:
-    if node.relative:
-        return None
+    """The module a ``from`` import names; a relative one keeps its leading dots
+    (``from .config import X``: ".config"; ``from . import x``: ".")."""
+    dots = "." * len(node.relative)
     if node.module is None:
+        return dots or None
+    name = dotted_name(node.module)
+    if name is None:
         return None
-    return dotted_name(node.module)
+    return dots + name
 
 
 _STATEMENTS = (
@@ -385,7 +398,9 @@ class _Walker(cst.CSTVisitor):
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
             if module is None:
-                self.scope.bind(bound, OpaqueSource("relative-import"))
+                self.scope.bind(bound, OpaqueSource("import"))
+            elif module.endswith("."):
+                self.scope.bind(bound, ImportSource(module + name))  # from . import x: ".x"
             else:
                 self.scope.bind(bound, ImportSource(f"{module}.{name}"))
 
@@ -704,6 +719,12 @@ def walk(
 def build_model(module: cst.Module) -> ModuleModel:
     walker = _Walker(module)
     walk(walker, module, walker.stmts)
+    seen: Dict[str, int] = {}
+    for fn in walker.functions:
+        base = fn.qualname if fn.kind == "function" else _lambda_name(fn)
+        fn.fid = _unique(base, seen)
+    for cls in walker.classes:
+        cls.cid = _unique(cls.scope.qualname, seen)
     return ModuleModel(
         module=module,
         scope=walker.module_scope,
@@ -712,3 +733,14 @@ def build_model(module: cst.Module) -> ModuleModel:
         calls=walker.calls,
         class_by_node=walker.class_by_node,
     )
+
+
+def _lambda_name(fn: FunctionScope) -> str:
+    outer = fn.parent.qualname if fn.parent is not None else ""
+    return f"{outer}.<lambda>" if outer else "<lambda>"
+
+
+def _unique(base: str, seen: Dict[str, int]) -> str:
+    count = seen.get(base, 0) + 1
+    seen[base] = count
+    return base if count == 1 else f"{base}#{count}"

@@ -41,7 +41,7 @@ from .arguments import Arguments
 from .bindings import Resolver, agreed, canonical
 from .callgraph import CALL, CallGraph
 from .flags import Bits
-from .flow import NONE, as_bits
+from .flow import NONE, as_bits, resolve
 from .model import AssignSource, CallSite, ModuleModel, Scope, argument_expr
 from .structure import Structure
 
@@ -201,7 +201,8 @@ class Waits:
                 return _UNKNOWN
             literal = literal_number(value)
             if literal is _UNKNOWN:
-                bits = as_bits(self.arguments.flow.value_at(value, method, method.node))
+                flow = self.arguments.flow
+                bits = as_bits(resolve(flow.value_at(value, method, method.node), flow.env))
                 if not bits.exact:
                     return _UNKNOWN
                 literal = float(bits.val)

@@ -25,7 +25,7 @@ import libcst as cst
 from ..analysis.apis import CONSTANTS, MAPI_LOGON_EX
 from ..analysis.bindings import MAPI_MODULE
 from ..analysis.context import Analysis
-from ..analysis.flow import TupleV, as_bits
+from ..analysis.flow import TupleV, as_bits, resolve
 from ..analysis.model import (
     AssignSource,
     CallSite,
@@ -641,7 +641,7 @@ class Builder:
         value = self.an.flow.module_value(name)
         if value is None:
             return False
-        bits = as_bits(value)
+        bits = as_bits(resolve(value, self.an.flow.env))
         return bits.exact and bits.val == VALUES[name]
 
     def _module_alias(self, scope: Scope) -> Optional[str]:
