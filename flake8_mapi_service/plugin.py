@@ -13,6 +13,7 @@ from typing import Any, ClassVar, FrozenSet, Generator, List, Sequence, Tuple, T
 
 from . import __version__
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
+from .analysis.project import PROJECTS
 from .prefilter import may_concern_mapi
 from .settings import SERVICE_MODES, Settings, named_codes
 
@@ -71,6 +72,35 @@ class Plugin:
             parse_from_config=True,
             help="Comma-separated qualified names of your own calls that show UI (for MPS205).",
         )
+        option_manager.add_option(
+            "--mapi-project-root",
+            default="",
+            parse_from_config=True,
+            help="The root of the project whose modules are read together (Default: the "
+            "nearest folder above each file with pyproject.toml, setup.cfg, setup.py, "
+            "tox.ini, .flake8 or .git).",
+        )
+        option_manager.add_option(
+            "--mapi-single-file",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="Analyse each file alone, not within its project.",
+        )
+        option_manager.add_option(
+            "--mapi-cache-dir",
+            default="",
+            parse_from_config=True,
+            help="Where module summaries are cached between runs (Default: "
+            ".mapi_service_cache in the project root).",
+        )
+        option_manager.add_option(
+            "--mapi-no-cache",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="Do not read or write the summary cache.",
+        )
         option_manager.extend_default_ignore(list(DEFAULT_IGNORED))
 
     @classmethod
@@ -81,6 +111,14 @@ class Plugin:
             server_services=getattr(options, "mapi_server_services", None),
             extra_blocking_calls=getattr(options, "mapi_extra_blocking_calls", None),
             extra_ui_calls=getattr(options, "mapi_extra_ui_calls", None),
+            project_root=getattr(options, "mapi_project_root", None),
+            single_file=bool(getattr(options, "mapi_single_file", False)),
+            cache_dir=getattr(options, "mapi_cache_dir", None),
+            no_cache=bool(getattr(options, "mapi_no_cache", False)),
+            exclude=[
+                *(getattr(options, "exclude", None) or ()),
+                *(getattr(options, "extend_exclude", None) or ()),
+            ],
             # An opt-in code is reported only when the user names it: flake8 would
             # let a bare ``--select=MPS`` beat its default ignore.
             opt_in=named_codes(
@@ -96,12 +134,9 @@ class Plugin:
     # -- checking ---------------------------------------------------------------------
     def run(self) -> Generator[Report, None, None]:
         settings = self.settings
-        if settings.service_mode == "never" or not (
-            settings.service_mode == "always" or settings.path_is_service(self.filename)
-        ):
-            if not may_concern_mapi(self.lines):
-                return
         try:
+            if not self._worth_analysing(settings):
+                return
             # libcst is imported only for files that pass the text check
             from .runner import analyze
 
@@ -114,3 +149,30 @@ class Plugin:
         for r in results:
             if r.code not in hidden:
                 yield r.line, r.col, r.message, type(self)
+
+    def _worth_analysing(self, settings: Settings) -> bool:
+        """The cheap checks before any parse: the file's own text may concern MAPI,
+        the user says it is service code, or (for any other file) the project's
+        modules that concern MAPI import it or are imported by it.  The project is
+        only read (not parsed) for this; libcst is not imported for a file that
+        fails them all."""
+        if may_concern_mapi(self.lines):
+            return True
+        if settings.service_mode == "never":
+            return False
+        if settings.service_mode == "always" or settings.path_is_service(self.filename):
+            return True
+        if settings.single_file:
+            return False
+        found = PROJECTS.for_file(
+            self.filename,
+            root=settings.project_root or None,
+            excluded=settings.exclude,
+            concerns_mapi=lambda text: may_concern_mapi([text]),
+        )
+        if found is None:
+            return False
+        project, _ = found
+        mid = project.use_text(self.filename, "".join(self.lines))
+        relevant = project.relevant(settings.path_is_service)
+        return mid is not None and mid in relevant

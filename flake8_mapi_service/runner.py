@@ -5,21 +5,24 @@ through: parse with libcst (``analysis.source``), build the module model in one
 traversal and the analysis on it (``analysis.context``), hand each call site to
 the rules that asked for its API key and let every rule finish, format each raw
 finding's message through the catalogue, drop service-only findings outside
-service code, and compute positions for the findings that remain.
+service code, and compute positions for the findings that remain.  The file is
+analysed within its project (``analysis.workspace``) unless
+``--mapi-single-file`` says otherwise.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
 from .analysis.context import Analysis
-from .analysis.model import CallSite, build_model
+from .analysis.model import CallSite, ModuleModel, build_model
 from .analysis.positions import Positions
 from .analysis.source import parse_lines, with_deep_stack
+from .analysis.workspace import WORKSPACE, View
 from .catalogue import RULES_BY_CODE
 from .rules import RULE_CLASSES, Rule
 from .settings import Settings
@@ -61,10 +64,10 @@ def _analyze(
     module, pieces = parse_lines(lines, tree)
     if module is None:
         return []
-    an, findings = run_rules(module, filename, settings)
-    if not findings:
-        return []
-    positions = Positions(module, lines, tree, len(an.model.calls), pieces)
+    model = build_model(module)
+    positions = Positions(module, lines, tree, len(model.calls), pieces)
+    view = WORKSPACE.view(filename, "".join(lines), settings)
+    an, findings = run_rules(model, filename, settings, positions, view)
     out = set()
     for f in findings:
         line, col = positions.of_call(f.site.node, f.site.index)
@@ -73,12 +76,24 @@ def _analyze(
 
 
 def run_rules(
-    module: cst.Module, filename: str, settings: Settings
+    module: Union[cst.Module, ModuleModel],
+    filename: str,
+    settings: Settings,
+    positions: Optional[Positions] = None,
+    view: Optional[View] = None,
 ) -> Tuple[Analysis, List[Finding]]:
     """Every rule on a parsed module: the analysis and its findings with their
-    call sites (service-only findings already dropped outside service code),
-    without positions.  ``fix`` uses it to know what to repair and where."""
-    an = Analysis(build_model(module), settings, filename)
+    call sites and messages (service-only findings outside service code are
+    dropped), without positions.  ``fix`` uses it to know what to repair and
+    where; it passes the module's project ``view`` when it has one."""
+    model = module if isinstance(module, ModuleModel) else build_model(module)
+    if positions is None:
+        code = model.module.code
+        positions = Positions(model.module, code.splitlines(keepends=True), None, len(model.calls))
+    where = positions
+    an = Analysis(
+        model, settings, filename, lambda site: where.of_call(site.node, site.index), view
+    )
     rules = [cls() for cls in RULE_CLASSES]
     dispatch: Dict[str, List[Rule]] = {}
     for rule in rules:
@@ -95,8 +110,15 @@ def run_rules(
     findings: List[Finding] = []
     for raw in an.findings:
         record = RULES_BY_CODE[raw.code]
+        cases = [c for c in raw.cases if c.service or not record.service_only]
+        held = [c for c in cases if c.holds]
+        if not held:
+            continue
         message = record.format(**dict(raw.fields))
-        findings.append(Finding(raw.site, raw.code, message, record.service_only))
-    if any(f.service_only for f in findings) and not an.is_service:
-        findings = [f for f in findings if not f.service_only]
+        if len(held) == len(cases):
+            findings.append(Finding(raw.site, raw.code, message, record.service_only))
+            continue
+        for case in held:
+            text = f"{message} when called from {case.caller}" if case.caller else message
+            findings.append(Finding(raw.site, raw.code, text, record.service_only))
     return an, findings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence, Tuple
+from typing import Iterable, Optional, Sequence, Tuple
 
 SERVICE_MODES = ("auto", "always", "never")
 
@@ -33,6 +33,14 @@ class Settings:
     extra_ui_calls: Tuple[str, ...] = field(default=())
     #: off-by-default codes the user named in --select/--extend-select (MPS109)
     opt_in: Tuple[str, ...] = ()
+    #: --mapi-project-root ("" to find it), --mapi-single-file
+    project_root: str = ""
+    single_file: bool = False
+    #: --mapi-cache-dir ("" for the default), --mapi-no-cache
+    cache_dir: str = ""
+    no_cache: bool = False
+    #: flake8's exclude and extend-exclude patterns (not part of the project)
+    exclude: Tuple[str, ...] = ()
 
     @classmethod
     def from_values(
@@ -43,6 +51,11 @@ class Settings:
         extra_blocking_calls: Sequence[str] | str | None = None,
         extra_ui_calls: Sequence[str] | str | None = None,
         opt_in: Sequence[str] = (),
+        project_root: Optional[str] = None,
+        single_file: bool = False,
+        cache_dir: Optional[str] = None,
+        no_cache: bool = False,
+        exclude: Sequence[str] = (),
     ) -> Settings:
         mode = (service_mode or "auto").strip().lower()
         if mode not in SERVICE_MODES:
@@ -57,6 +70,11 @@ class Settings:
             extra_blocking_calls=_split(extra_blocking_calls),
             extra_ui_calls=_split(extra_ui_calls),
             opt_in=tuple(opt_in),
+            project_root=(project_root or "").strip(),
+            single_file=bool(single_file),
+            cache_dir=(cache_dir or "").strip(),
+            no_cache=bool(no_cache),
+            exclude=tuple(exclude),
         )
 
     def path_is_service(self, filename: str) -> bool:

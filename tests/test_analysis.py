@@ -237,12 +237,20 @@ def test_parameter_default_and_every_call() -> None:
     assert found(source) == {(10, "MPS103")}
 
 
-def test_parameter_with_one_call_setting_the_bit_is_maybe() -> None:
+def test_a_bit_missing_in_one_calling_context_names_that_caller() -> None:
+    # each call is a context of its own: the one that keeps the default lacks
+    # MAPI_NO_MAIL; the joined value is only "maybe" (MPS109)
     source = PRELUDE + (
         "\n\ndef logon(flags=NT):\n    return mapi.MAPILogonEx(0, '', None, flags)\n"
         "\n\ndef run():\n    logon()\n    logon(BOTH)\n"
     )
-    assert codes(source) == {"MPS109"}
+    assert codes(source) == {"MPS103", "MPS109"}
+    line = 1 + source.count("\n", 0, source.index("    logon()"))
+    messages = [r.message for r in analyze(source.splitlines(True), "svc.py", ALWAYS)]
+    assert [m for m in messages if m.startswith("MPS103")] == [
+        f"MPS103 MAPILogonEx without MAPI_NO_MAIL in its flags (service code) "
+        f"when called from svc.py:{line}"
+    ]
 
 
 def test_parameter_of_a_method_called_through_self() -> None:

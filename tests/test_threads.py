@@ -117,15 +117,15 @@ def win32api_like():
 def test_service_thread_regions_and_helpers() -> None:
     an = make(SERVICE)
     threads = an.threads
-    assert not threads.on_mapi_thread(site(an, "time.sleep(1)"))  # before the init
-    assert threads.on_mapi_thread(site(an, "self.after()"))
-    assert threads.on_mapi_thread(site(an, "time.sleep(3)"))  # helper, via after()
-    assert threads.on_mapi_thread(site(an, "time.sleep(5)"))  # module function, in an if
-    assert not threads.on_mapi_thread(site(an, "time.sleep(4)"))  # never called
+    assert not an.on_mapi_thread(site(an, "time.sleep(1)"))  # before the init
+    assert an.on_mapi_thread(site(an, "self.after()"))
+    assert an.on_mapi_thread(site(an, "time.sleep(3)"))  # helper, via after()
+    assert an.on_mapi_thread(site(an, "time.sleep(5)"))  # module function, in an if
+    assert not an.on_mapi_thread(site(an, "time.sleep(4)"))  # never called
     # after a straight-line MAPIUninitialize the thread no longer uses MAPI
-    assert not threads.on_mapi_thread(site(an, "win32event.WaitForSingleObject"))
+    assert not an.on_mapi_thread(site(an, "win32event.WaitForSingleObject"))
     start = site(an, "self.start_mapi()").target
-    assert start is not None and threads.initializes(start)
+    assert start is not None and threads.initializes(an.node_of(start))
     roots = threads.other_threads()
     assert [r.label for r in roots] == ["control handler Svc.SvcStop"]
     assert [r.kind for r in roots] == ["control"]
@@ -147,8 +147,8 @@ def test_init_in_dunder_init_puts_all_of_svcdorun_on_the_mapi_thread() -> None:
                 time.sleep(2)
         """
     )
-    assert an.threads.on_mapi_thread(site(an, "time.sleep(1)"))
-    assert not an.threads.on_mapi_thread(site(an, "time.sleep(2)"))
+    assert an.on_mapi_thread(site(an, "time.sleep(1)"))
+    assert not an.on_mapi_thread(site(an, "time.sleep(2)"))
 
 
 def test_other_branch_and_handler_are_not_after_the_init() -> None:
@@ -171,10 +171,10 @@ def test_other_branch_and_handler_are_not_after_the_init() -> None:
         """
     )
     threads = an.threads
-    assert not threads.on_mapi_thread(site(an, "time.sleep(1)"))
-    assert not threads.on_mapi_thread(site(an, "time.sleep(2)"))
-    assert threads.on_mapi_thread(site(an, "time.sleep(3)"))
-    assert threads.on_mapi_thread(site(an, "time.sleep(4)"))
+    assert not an.on_mapi_thread(site(an, "time.sleep(1)"))
+    assert not an.on_mapi_thread(site(an, "time.sleep(2)"))
+    assert an.on_mapi_thread(site(an, "time.sleep(3)"))
+    assert an.on_mapi_thread(site(an, "time.sleep(4)"))
 
 
 def test_thread_starters_make_roots_not_calls() -> None:
@@ -230,9 +230,9 @@ def test_thread_starters_make_roots_not_calls() -> None:
         ]
     )
     for n in (1, 2, 3, 4, 5, 6, 8, 9):
-        assert not threads.on_mapi_thread(site(an, f"time.sleep({n})")), n
+        assert not an.on_mapi_thread(site(an, f"time.sleep({n})")), n
     # g is called directly after MAPIInitialize as well as from a lambda thread
-    assert threads.on_mapi_thread(site(an, "time.sleep(7)"))
+    assert an.on_mapi_thread(site(an, "time.sleep(7)"))
     # Worker() runs Worker.__init__ (inherited from threading.Thread: not in the module)
     assert all(r.kind == "worker" for r in threads.other_threads())
 
@@ -254,8 +254,8 @@ def test_a_thread_root_also_called_directly_is_left_out() -> None:
                 time.sleep(2)
         """
     )
-    assert not an.threads.on_mapi_thread(site(an, "time.sleep(1)"))
-    assert not an.threads.on_mapi_thread(site(an, "time.sleep(2)"))
+    assert not an.on_mapi_thread(site(an, "time.sleep(1)"))
+    assert not an.on_mapi_thread(site(an, "time.sleep(2)"))
 
 
 def test_recursion_and_cycles_terminate() -> None:
@@ -276,8 +276,8 @@ def test_recursion_and_cycles_terminate() -> None:
         """
     )
     threads = an.threads
-    assert threads.on_mapi_thread(site(an, "time.sleep(1)"))
-    assert threads.initializes(site(an, "h(n)").target)  # type: ignore[arg-type]
+    assert an.on_mapi_thread(site(an, "time.sleep(1)"))
+    assert threads.initializes(an.node_of(site(an, "h(n)").target))  # type: ignore[arg-type]
 
 
 def test_the_thread_model_is_lazy() -> None:

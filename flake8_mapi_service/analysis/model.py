@@ -77,6 +77,9 @@ class Scope:
     #: that write them through ``nonlocal``): always unknown.
     volatile: Set[str] = field(default_factory=set)
     calls: List[CallSite] = field(default_factory=list)
+    #: the modules this scope's import statements name (``import a.b`` -> "a.b";
+    #: ``from a import b`` -> "a" and "a.b"; relative ones keep their dots)
+    imports: List[str] = field(default_factory=list)
 
     def bind(self, name: str, source: Source) -> None:
         self.bindings.setdefault(name, []).append(source)
@@ -378,6 +381,7 @@ class _Walker(cst.CSTVisitor):
             full = dotted_name(alias.name)
             if full is None:
                 continue
+            self.scope.imports.append(full)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self.scope.bind(alias.asname.name.value, ImportSource(full))
             else:
@@ -386,6 +390,14 @@ class _Walker(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _import_module_name(node)
+        if module is not None:
+            self.scope.imports.append(module)
+            if not isinstance(node.names, cst.ImportStar):
+                sep = "" if module.endswith(".") else "."
+                for alias in node.names:
+                    name = dotted_name(alias.name)
+                    if name is not None:
+                        self.scope.imports.append(module + sep + name)
         if isinstance(node.names, cst.ImportStar):
             if module is not None:
                 self.scope.star_imports.append(module)

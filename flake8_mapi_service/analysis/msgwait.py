@@ -453,7 +453,7 @@ class _MessageCase:
         if self.waits.is_pump(site):
             self.found = True
             return True
-        if site.key is None and site.target is None and not neutral_call(site):
+        if not self.waits.resolved(site) and not neutral_call(site):
             self.unknown = True
         return False
 

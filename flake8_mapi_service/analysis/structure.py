@@ -24,7 +24,7 @@ entered (they are scopes of their own).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -117,6 +117,8 @@ class Layout:
         self._parents: Dict[int, Tuple[cst.CSTNode, ...]] = {}
         #: unit id -> the blocks around it (outermost first, its own block last)
         self._chain: Dict[int, Tuple[BlockKey, ...]] = {}
+        #: compound statement id -> its number in the scope (stable for the same text)
+        self._ordinals: Dict[int, int] = {}
         todo: List[
             Tuple[BlockKey, Block, Tuple[Frame, ...], Tuple[cst.CSTNode, ...], Tuple[BlockKey, ...]]
         ] = [(TOP, Block(units, None, "", "top"), (), (), ())]
@@ -137,6 +139,7 @@ class Layout:
                         self._paths[id(small)] = path
                     continue
                 inner = parents + (unit,)
+                self._ordinals[uid] = len(self._ordinals)
                 for kind, part, units in blocks(unit):
                     todo.append(
                         (
@@ -174,6 +177,10 @@ class Layout:
         )
 
     # -- walking from statement to statement ------------------------------------------------
+    def ordinal(self, compound: cst.CSTNode) -> int:
+        """The number of a compound statement of the scope (-1 for anything else)."""
+        return self._ordinals.get(id(compound), -1)
+
     def unit_of(self, stmt: cst.CSTNode) -> cst.CSTNode:
         """The unit a small statement belongs to (a unit is its own)."""
         return self._unit.get(id(stmt), stmt)
@@ -192,12 +199,15 @@ class Layout:
         return [unit for block in self.blocks.values() for unit in block.units]
 
 
-def runs_after(before: Tuple[Frame, ...], after: Tuple[Frame, ...]) -> bool:
+def runs_after(
+    before: Sequence[Tuple[str, Hashable, str]], after: Sequence[Tuple[str, Hashable, str]]
+) -> bool:
     """Can a statement at path ``after`` run after one at path ``before`` (that
-    comes first in the text) on the same pass through the function?"""
-    parts = {id(node): part for _, node, part in after}
+    comes first in the text) on the same pass through the function?  Frames name
+    their compound statement by the node or by its ordinal in the scope."""
+    parts = {node: part for _, node, part in after}
     for kind, node, part in before:
-        other = parts.get(id(node))
+        other = parts.get(node)
         if other is None or other == part:
             continue
         if kind == "try":

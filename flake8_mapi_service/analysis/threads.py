@@ -1,27 +1,31 @@
 """The thread model: which code runs on the MAPI thread, and which on other threads.
 
-Built lazily (``Analysis.threads``), and only asked for by rules of files that
-call ``MAPIInitialize``.  It works on the call graph (``callgraph.py``), whose
-closures are work lists, so 3,000 mutually calling functions or deep nesting
-terminate.
+It works on the project's call graph (``callgraph.ProjectGraph``), so a function
+called on the MAPI thread runs on it wherever it is defined, and an
+initializer may reach ``MAPIInitialize`` through other modules.  Closures are
+work lists: thousands of mutually calling functions terminate.
 
-- **Initializers**: the scopes that call ``MAPIInitialize`` directly, and the
-  ones that reach such a scope through calls (CALL and CONSTRUCT edges).
+- **Initializers**: the functions that call ``MAPIInitialize`` directly, and the
+  ones that reach such a function through calls (CALL and CONSTRUCT edges).
 - **MAPI regions**: in an initializer, the calls after its first initializing
   call (text order, excluding the other arm of an ``if``, another ``except``
   handler or ``match`` case, and the handlers of the ``try`` whose body
   initializes).
 - **Service thread**: in a ``ServiceFramework`` subclass, ``__init__``,
-  ``SvcRun`` and ``SvcDoRun`` run on one thread; when any of them (or a helper)
-  initializes MAPI, all of ``SvcRun``/``SvcDoRun`` is on the MAPI thread,
-  except what precedes the function's own initializing call.
+  ``SvcRun`` and ``SvcDoRun`` (its own or inherited from a project base class)
+  run on one thread; when any of them (or a helper) initializes MAPI, all of
+  ``SvcRun``/``SvcDoRun`` is on the MAPI thread, except what precedes the
+  function's own initializing call.
 - **MAPI functions**: every function called from a MAPI region or from a
   service-thread body that is on the MAPI thread, transitively.
 - **Other threads**: the service thread when it never initializes MAPI, the
   control handlers (``SvcStop``, ``SvcShutdown``, ``SvcOther(Ex)``,
-  ``SvcPause``, ``SvcContinue``, ``SvcInterrogate``), and the functions the
-  call graph's THREAD edges start (plus ``run`` of a ``threading.Thread``
-  subclass).  Each is a root; its thread is everything it reaches.
+  ``SvcPause``, ``SvcContinue``, ``SvcInterrogate``), the functions the THREAD
+  edges start, and ``run`` of a ``threading.Thread`` subclass.  Each is a root;
+  its thread is everything it reaches.
+
+A call site is asked about by its function (``(module id, fid)``), its
+pre-order index and its frames (``summary.FrameFact``: the blocks that hold it).
 """
 
 from __future__ import annotations
@@ -30,166 +34,283 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from .apis import (
+    COM_INIT,
     CONTROL_METHODS,
     MAPI_INITIALIZE,
     MAPI_UNINITIALIZE,
     SERVICE_BODIES,
     SERVICE_THREAD_METHODS,
+    THREAD_CLASSES,
 )
-from .callgraph import CallGraph, Sites
-from .model import CallSite, ClassInfo, FunctionScope, Scope
-from .structure import Frame, Structure, runs_after
+from .callgraph import CALLS, THREAD, Node
+from .link import GF, Link
+from .structure import STRAIGHT_PARTS, runs_after
+from .summary import FrameFact
+
+
+@dataclass(frozen=True)
+class Point:
+    """A call site as the thread model sees it."""
+
+    function: GF
+    index: int
+    frames: Tuple[FrameFact, ...]
 
 
 @dataclass(frozen=True)
 class ThreadRoot:
     """A function that starts another thread's code."""
 
-    function: FunctionScope
+    function: GF
     #: "control" (a service control handler), "worker", or "service" (a service
     #: thread that never initializes MAPI)
     kind: str
-    #: for messages: "control handler SvcStop", "thread target worker"
+    #: for messages: "control handler Service.SvcStop", "thread target worker"
     label: str
 
 
 class ThreadModel:
-    def __init__(
-        self,
-        graph: CallGraph,
-        sites: Sites,
-        structure: Structure,
-        service_classes: Sequence[ClassInfo],
-    ) -> None:
-        self.graph = graph
-        self.structure = structure
+    def __init__(self, link: Link, service_classes: Sequence[Tuple[str, str]]) -> None:
+        self.link = link
+        self._service_classes = list(service_classes)
+        graph = link.graph
         # -- initializers ------------------------------------------------------------
-        self.direct_init: Dict[int, Scope] = {}
-        #: each scope's initializing calls: MAPIInitialize, or a call of an initializer
-        self._init_sites: Dict[int, List[CallSite]] = {}
-        for site in sites.of(MAPI_INITIALIZE):
-            self.direct_init[id(site.scope)] = site.scope
-            self._init_sites.setdefault(id(site.scope), []).append(site)
-        self.initializers: Set[int] = graph.backward(self.direct_init)
-        for scope_id in self.initializers:
-            for edge in graph.into(scope_id):
-                self._init_sites.setdefault(id(edge.site.scope), []).append(edge.site)
-        for init_sites in self._init_sites.values():
-            init_sites.sort(key=lambda s: s.index)
-        self._uninit_sites: Dict[int, List[CallSite]] = {}
-        for site in sites.of(MAPI_UNINITIALIZE):
-            self._uninit_sites.setdefault(id(site.scope), []).append(site)
+        self.direct_init: Set[GF] = set()
+        self._init_points: Dict[GF, List[Point]] = {}
+        self._uninit_points: Dict[GF, List[Point]] = {}
+        for mid, module in link.modules.items():
+            for fact in module.calls:
+                gf = (mid, fact.scope)
+                if fact.key == MAPI_INITIALIZE:
+                    self.direct_init.add(gf)
+                    self._init_points.setdefault(gf, []).append(Point(gf, fact.index, fact.frames))
+                elif fact.key == MAPI_UNINITIALIZE:
+                    self._uninit_points.setdefault(gf, []).append(
+                        Point(gf, fact.index, fact.frames)
+                    )
+        self._com_points: Dict[GF, List[Point]] = {}
+        for mid, module in link.modules.items():
+            for fact in module.calls:
+                if fact.key in COM_INIT:
+                    gf = (mid, fact.scope)
+                    self._com_points.setdefault(gf, []).append(Point(gf, fact.index, fact.frames))
+        self.initializers: Set[GF] = graph.backward(self.direct_init, CALLS)
+        for gf in self.initializers:
+            for edge in graph.into(gf, CALLS):
+                self._init_points.setdefault(edge.caller, []).append(
+                    Point(edge.caller, edge.fact.index, edge.fact.frames)
+                )
+        for points in self._init_points.values():
+            points.sort(key=lambda p: p.index)
         # -- the service thread and the control thread ----------------------------------
-        self.service_bodies: Set[int] = set()
+        self.service_bodies: Set[GF] = set()
         self.control: List[ThreadRoot] = []
-        #: service-thread methods of classes whose service thread never initializes
         self.service_threads: List[ThreadRoot] = []
-        for cls in service_classes:
-            methods = graph.lineage_methods(cls)
+        seen_roots: Set[Tuple[str, GF]] = set()
+        for gc in service_classes:
+            methods = link.methods(gc)
             thread = [methods[n] for n in SERVICE_THREAD_METHODS if n in methods]
-            if any(id(m) in self.initializers for m in thread):
+            cls = link.klass(gc)
+            cls_name = cls.qualname if cls is not None else gc[1]
+            if any(m in self.initializers for m in thread):
                 for name in SERVICE_BODIES:
                     if name in methods:
-                        self.service_bodies.add(id(methods[name]))
+                        self.service_bodies.add(methods[name])
             else:
                 for m in thread:
-                    self.service_threads.append(
-                        ThreadRoot(m, "service", f"service thread ({m.qualname})")
-                    )
+                    if ("service", m) not in seen_roots:
+                        seen_roots.add(("service", m))
+                        self.service_threads.append(
+                            ThreadRoot(m, "service", f"service thread ({self.name(m)})")
+                        )
             for name in CONTROL_METHODS:
-                if name in methods:
-                    fn = methods[name]
-                    self.control.append(ThreadRoot(fn, "control", f"control handler {fn.qualname}"))
+                if name in methods and ("control", methods[name]) not in seen_roots:
+                    seen_roots.add(("control", methods[name]))
+                    self.control.append(
+                        ThreadRoot(methods[name], "control", f"control handler {cls_name}.{name}")
+                    )
         # -- other threads --------------------------------------------------------------
-        self.workers: List[ThreadRoot] = [
-            ThreadRoot(start.function, "worker", start.label) for start in graph.thread_starts
-        ]
-        self._reach: Dict[int, Set[int]] = {}
+        self.workers: List[ThreadRoot] = []
+        started: Set[GF] = set()
+        for gf in link.functions():
+            for edge in graph.out(gf, frozenset({THREAD})):
+                if edge.target not in started:
+                    started.add(edge.target)
+                    how = edge.fact.label or "thread target"
+                    label = f"{how} {self.name(edge.target)}"
+                    self.workers.append(ThreadRoot(edge.target, "worker", label))
+        for gc in link.classes():
+            run = link.klass(gc)
+            if run is not None and "run" in run.methods and link.derives_from(gc, THREAD_CLASSES):
+                gf = (gc[0], run.methods["run"])
+                if gf not in started:
+                    started.add(gf)
+                    self.workers.append(ThreadRoot(gf, "worker", f"thread {run.qualname}.run"))
+        self._reach: Dict[GF, Set[GF]] = {}
         #: functions that start another thread's code: when the MAPI thread also calls
         #: one of them directly, which thread runs it is unclear (left out)
-        roots: Set[int] = {id(r.function) for r in self.control + self.workers}
+        roots: Set[GF] = {r.function for r in self.control + self.workers}
         # -- the MAPI thread -----------------------------------------------------------
-        seeds: List[FunctionScope] = []
-        for scope_id in self.initializers:
-            for edge in graph.out(scope_id):
-                if self._in_region(edge.site) and not self._after_uninit(edge.site):
+        seeds: List[GF] = []
+        for gf in self.initializers:
+            for edge in graph.out(gf, CALLS):
+                point = Point(gf, edge.fact.index, edge.fact.frames)
+                if self._in_region(point) and not self._after_uninit(point):
                     seeds.append(edge.target)
-        for scope_id in self.service_bodies:
-            for edge in graph.out(scope_id):
-                if self._service_site(edge.site) and not self._after_uninit(edge.site):
+        for gf in self.service_bodies:
+            for edge in graph.out(gf, CALLS):
+                point = Point(gf, edge.fact.index, edge.fact.frames)
+                if self._service_point(point) and not self._after_uninit(point):
                     seeds.append(edge.target)
-        self.mapi_functions: Set[int] = graph.forward(seeds, skip=roots)
+        self.mapi_functions: Set[GF] = graph.forward(seeds, CALLS, skip=roots)
+
+    def name(self, gf: GF) -> str:
+        fn = self.link.function(gf)
+        return fn.qualname if fn is not None else gf[1]
 
     # -- public queries ----------------------------------------------------------------
-    def on_mapi_thread(self, site: CallSite) -> bool:
-        """True when ``site`` definitely runs on a thread that initialized MAPI (and
-        not after that function's own straight-line MAPIUninitialize)."""
-        if self._after_uninit(site):
+    def on_mapi_thread(self, point: Point) -> bool:
+        """True when the call definitely runs on a thread that initialized MAPI (and
+        not after its function's own straight-line MAPIUninitialize)."""
+        if self._after_uninit(point):
             return False
-        scope_id = id(site.scope)
-        if scope_id in self.mapi_functions:
+        gf = point.function
+        if gf in self.mapi_functions:
             return True
-        if scope_id in self.service_bodies and self._service_site(site):
+        if gf in self.service_bodies and self._service_point(point):
             return True
-        return scope_id in self.initializers and self._in_region(site)
+        return gf in self.initializers and self._in_region(point)
+
+    def why_mapi_thread(self, gf: GF) -> Optional[str]:
+        """Why a function runs on the MAPI thread (for ``context``), or None."""
+        if gf in self.direct_init:
+            return "it calls MAPIInitialize (what follows the call)"
+        if gf in self.service_bodies:
+            return "its service thread initializes MAPI"
+        if gf in self.initializers:
+            return "it initializes MAPI through a call (what follows the call)"
+        if gf in self.mapi_functions:
+            return "the MAPI thread calls it"
+        return None
 
     def other_threads(self) -> List[ThreadRoot]:
         """Roots of code that runs on a thread of its own: control handlers, workers,
-        and the service thread of a service class whose service thread never
-        initializes MAPI (its ``__init__``/``SvcRun``/``SvcDoRun``)."""
+        and the service thread of a service class that never initializes MAPI."""
         return self.control + self.workers + self.service_threads
 
-    def reach(self, fn: Scope) -> Set[int]:
-        """Ids of the scopes ``fn`` runs, itself included, through calls."""
-        cached = self._reach.get(id(fn))
+    def reach(self, gf: GF) -> Set[GF]:
+        """The functions ``gf`` runs, itself included, through calls."""
+        cached = self._reach.get(gf)
         if cached is None:
-            cached = self._reach[id(fn)] = self.graph.forward([fn])
+            cached = self._reach[gf] = self.link.graph.forward([gf], CALLS)
         return cached
 
-    def initializes(self, fn: Scope) -> bool:
-        """True when ``fn`` calls MAPIInitialize, directly or through module functions."""
-        return id(fn) in self.initializers
+    def initializes(self, gf: GF) -> bool:
+        return gf in self.initializers
 
-    # -- regions -------------------------------------------------------------------------
-    def _after_uninit(self, site: CallSite) -> bool:
-        """The call follows, in straight-line code of the same function, a
-        MAPIUninitialize with no initializing call in between."""
-        uninits = self._uninit_sites.get(id(site.scope))
-        if not uninits:
-            return False
-        inits = self._init_sites.get(id(site.scope), [])
-        layout = self.structure.layout(site.scope.node)
-        for un in uninits:
-            if un.index >= site.index or not layout.straight_line(un.stmt):
-                continue
-            if any(un.index < i.index < site.index for i in inits):
-                continue
+    def com_may_precede(self, point: Point) -> bool:
+        """Whether a COM initialization may run before this call on its thread: in
+        its function before it, or in a caller before the call that leads here
+        (through calls of any module, not through thread starts), or on the
+        service thread of a service class whose service thread reaches it.  A
+        function some unseen code may call may be preceded by anything; a
+        thread's own function starts a thread where nothing ran before."""
+        link = self.link
+        graph = link.graph
+        if self._com_before(point):
             return True
+        seen: Set[GF] = {point.function}
+        todo: List[GF] = [point.function]
+        service_methods: Set[GF] = set()
+        for methods in self._service_thread_methods():
+            service_methods.update(methods)
+        while todo:
+            gf = todo.pop()
+            if gf in service_methods:
+                # another method of the service thread may run first (__init__ before
+                # SvcDoRun); the point's own function counts only before the point
+                for methods in self._service_thread_methods():
+                    if gf in methods and any(
+                        m in self._com_points for m in methods if m != point.function
+                    ):
+                        return True
+            callers = graph.into(gf, CALLS)
+            started = bool(graph.into(gf, frozenset({THREAD})))
+            if not callers and not started and not link.all_callers_known(gf):
+                fn = link.function(gf)
+                if fn is not None and fn.kind == "function":
+                    return True  # unseen callers (a method called on untyped objects...)
+            for edge in callers:
+                if self._com_before(Point(edge.caller, edge.fact.index, edge.fact.frames)):
+                    return True
+                if edge.caller not in seen:
+                    seen.add(edge.caller)
+                    todo.append(edge.caller)
         return False
 
-    def _in_region(self, site: CallSite) -> bool:
-        """True when ``site`` follows one of its scope's initializing calls."""
-        inits = self._init_sites.get(id(site.scope))
-        if not inits:
-            return False
-        layout = self.structure.layout(site.scope.node)
-        path: Optional[Tuple[Frame, ...]] = None
-        for init in inits:
-            if init.index >= site.index:
-                break
-            if path is None:
-                path = layout.path(site.stmt)
-            if runs_after(layout.path(init.stmt), path):
+    def _com_before(self, point: Point) -> bool:
+        """A COM initialization of the call's function precedes it in the text, or
+        either is in a loop (a later turn runs after an earlier one)."""
+        for com in self._com_points.get(point.function, ()):
+            if com.index < point.index:
+                return True
+            if _in_loop(com.frames) or _in_loop(point.frames):
                 return True
         return False
 
-    def _service_site(self, site: CallSite) -> bool:
+    def _service_thread_methods(self) -> List[Set[GF]]:
+        found = self.__dict__.get("_thread_methods")
+        if found is None:
+            found = []
+            for gc in self._service_classes:
+                methods = self.link.methods(gc)
+                found.append({methods[n] for n in SERVICE_THREAD_METHODS if n in methods})
+            self.__dict__["_thread_methods"] = found
+        return found  # type: ignore[no-any-return]
+
+    # -- regions -------------------------------------------------------------------------
+    def _after_uninit(self, point: Point) -> bool:
+        """The call follows, in straight-line code of the same function, a
+        MAPIUninitialize with no initializing call in between."""
+        uninits = self._uninit_points.get(point.function)
+        if not uninits:
+            return False
+        inits = self._init_points.get(point.function, [])
+        for un in uninits:
+            if un.index >= point.index or not _straight(un.frames):
+                continue
+            if any(un.index < i.index < point.index for i in inits):
+                continue
+            return True
+        return False
+
+    def _in_region(self, point: Point) -> bool:
+        """True when the call follows one of its function's initializing calls."""
+        inits = self._init_points.get(point.function)
+        if not inits:
+            return False
+        for init in inits:
+            if init.index >= point.index:
+                break
+            if runs_after(init.frames, point.frames):
+                return True
+        return False
+
+    def _service_point(self, point: Point) -> bool:
         """In SvcRun/SvcDoRun: everything but what precedes the function's own
         first initializing call."""
-        inits = self._init_sites.get(id(site.scope))
+        inits = self._init_points.get(point.function)
         if not inits:
             return True
-        return site.index > inits[0].index and self._in_region(site)
+        return point.index > inits[0].index and self._in_region(point)
 
 
-__all__ = ["ThreadModel", "ThreadRoot"]
+def _in_loop(frames: Tuple[FrameFact, ...]) -> bool:
+    return any(kind == "loop" for kind, _, _ in frames)
+
+
+def _straight(frames: Tuple[FrameFact, ...]) -> bool:
+    return all((kind, part) in STRAIGHT_PARTS for kind, _, part in frames)
+
+
+__all__ = ["Point", "ThreadModel", "ThreadRoot", "Node"]

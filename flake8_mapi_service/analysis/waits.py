@@ -21,7 +21,7 @@ The tables of what blocks and what pumps are in ``apis.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -29,6 +29,7 @@ from .apis import (
     BLOCKING_METHOD_NAMES,
     BLOCKING_METHODS,
     DISPATCH_KEYS,
+    GET_MESSAGE_KEYS,
     INFINITE,
     NEUTRAL_METHODS,
     OBJECT_CONSTRUCTORS,
@@ -39,11 +40,12 @@ from .apis import (
 )
 from .arguments import Arguments
 from .bindings import Resolver, agreed, canonical
-from .callgraph import CALL, CallGraph
+from .callgraph import CALL
 from .flags import Bits
 from .flow import NONE, as_bits, resolve
+from .link import GF, Link
 from .model import AssignSource, CallSite, ModuleModel, Scope, argument_expr
-from .structure import Structure
+from .summary import CallFact, FrameFact
 
 ZERO_WAIT = "zero"
 FINITE = "finite"
@@ -98,22 +100,17 @@ class Waits:
         model: ModuleModel,
         resolver: Resolver,
         arguments: Arguments,
-        structure: Structure,
-        graph: CallGraph,
-        get_message_sites: List[CallSite],
+        pumps: Pumps,
+        place: Callable[[CallSite], Place],
         extra_blocking_calls: Sequence[str] = (),
     ) -> None:
         self.model = model
         self.resolver = resolver
         self.arguments = arguments
-        self.structure = structure
-        self.graph = graph
+        self.pumps = pumps
+        #: a call site's function, index and loops in the project's terms
+        self.place = place
         self._extra: FrozenSet[str] = frozenset(canonical(name) for name in extra_blocking_calls)
-        #: scopes that call GetMessage/PeekMessage: a DispatchMessage there pumps
-        self._get_message_scopes: Set[int] = {id(s.scope) for s in get_message_sites}
-        self._pumping_fns: Optional[Set[int]] = None
-        self._loop_pumps: Dict[int, Set[int]] = {}
-        self._pumped_context: Optional[Set[int]] = None
         self._kinds: Dict[Tuple[int, str], Optional[str]] = {}
 
     # -- blocking waits ---------------------------------------------------------------
@@ -282,70 +279,22 @@ class Waits:
 
     # -- pumps --------------------------------------------------------------------------------
     def is_pump(self, site: CallSite) -> bool:
-        """The call pumps messages (directly, or a module function that does)."""
-        key = site.key
-        if key in PUMP_KEYS:
-            return True
-        if key in DISPATCH_KEYS:
-            return id(site.scope) in self._get_message_scopes
-        target = site.target
-        return target is not None and id(target) in self.pumping_functions()
+        """The call pumps messages (directly, or a project function that does)."""
+        return self.pumps.pumps(self.place(site), site.key)
 
-    def pumping_functions(self) -> Set[int]:
-        """Ids of the module functions that pump, directly or through calls."""
-        if self._pumping_fns is None:
-            seeds = {
-                id(site.scope)
-                for site in self.model.calls
-                if site.key in PUMP_KEYS
-                or (site.key in DISPATCH_KEYS and id(site.scope) in self._get_message_scopes)
-            }
-            self._pumping_fns = self.graph.backward(seeds, _CALL_EDGES)
-        return self._pumping_fns
-
-    def _loops_of(self, site: CallSite) -> List[int]:
-        """Ids of the loops whose body (or ``while`` test) holds the call."""
-        layout = self.structure.layout(site.scope.node)
-        loops = [id(node) for node in layout.loops(site.stmt)]
-        if isinstance(site.stmt, cst.While):
-            loops.append(id(site.stmt))
-        return loops
-
-    def pumping_loops(self, scope: Scope) -> Set[int]:
-        cached = self._loop_pumps.get(id(scope))
-        if cached is None:
-            cached = set()
-            for site in scope.calls:
-                if self.is_pump(site) or self._unseen_self_method(site):
-                    cached.update(self._loops_of(site))
-            self._loop_pumps[id(scope)] = cached
-        return cached
-
-    def _unseen_self_method(self, site: CallSite) -> bool:
-        """``self.m()`` where ``m`` comes from a base class of another module: it may
-        be a pump (a loop that calls it is taken as possibly pumping)."""
-        if site.key is not None or site.target is not None or neutral_call(site):
-            return False
-        func = site.node.func
-        if not isinstance(func, cst.Attribute):
-            return False
-        return self.resolver.self_class(func.value, site.scope) is not None
+    def resolved(self, site: CallSite) -> bool:
+        """The analysis knows what the call runs: an API, or project functions."""
+        return site.key is not None or self.pumps.has_targets(self.place(site))
 
     def in_pumping_loop(self, site: CallSite) -> bool:
-        pumping = self.pumping_loops(site.scope)
-        return bool(pumping) and any(loop in pumping for loop in self._loops_of(site))
+        place = self.place(site)
+        pumping = self.pumps.pumping_loops(place.function)
+        return bool(pumping) and any(loop in pumping for loop in place.loops)
 
-    def in_pumped_context(self, scope: Scope) -> bool:
-        """The function may be called from a loop that pumps (so a finite wait in
-        it may be a pumped wait)."""
-        if self._pumped_context is None:
-            seeds = [
-                site.target
-                for site in self.model.calls
-                if site.target is not None and self.in_pumping_loop(site)
-            ]
-            self._pumped_context = self.graph.forward(seeds, _CALL_EDGES)
-        return id(scope) in self._pumped_context
+    def in_pumped_context(self, site: CallSite) -> bool:
+        """The call's function may be called from a loop that pumps (so a finite
+        wait in it may be a pumped wait)."""
+        return self.pumps.in_pumped_context(self.place(site).function)
 
     # -- handle lists (MsgWaitForMultipleObjects) ---------------------------------------------
     def list_ident(self, node: cst.BaseExpression, scope: Scope) -> Optional[Tuple[object, ...]]:
@@ -430,4 +379,97 @@ def neutral_call(site: CallSite) -> bool:
     return isinstance(func, cst.Attribute) and func.attr.value in NEUTRAL_METHODS
 
 
-__all__ = ["Waits", "Wait", "ZERO_WAIT", "FINITE", "FOREVER", "UNKNOWN_WAIT"]
+@dataclass(frozen=True)
+class Place:
+    """Where a call site is, in the project's terms."""
+
+    function: GF
+    index: int
+    frames: Tuple[FrameFact, ...]
+    #: ordinals of the loops whose body (or ``while`` test) holds the call
+    loops: Tuple[int, ...]
+
+
+class Pumps:
+    """Message pumps across the project: the functions that pump (directly, or
+    through calls of any module), the loops that pump, and the functions called
+    from such a loop."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        graph = link.graph
+        self._get_message: Set[GF] = set()
+        direct: Set[GF] = set()
+        for mid, module in link.modules.items():
+            for fact in module.calls:
+                if fact.key in GET_MESSAGE_KEYS:
+                    self._get_message.add((mid, fact.scope))
+        for mid, module in link.modules.items():
+            for fact in module.calls:
+                gf = (mid, fact.scope)
+                if fact.key in PUMP_KEYS or (fact.key in DISPATCH_KEYS and gf in self._get_message):
+                    direct.add(gf)
+        #: functions that pump, directly or through calls
+        self.pumping: Set[GF] = graph.backward(direct, _CALL_EDGES)
+        self._loops: Dict[GF, Set[int]] = {}
+        self._context: Optional[Set[GF]] = None
+
+    def pumps(self, place: Place, key: Optional[str]) -> bool:
+        if key in PUMP_KEYS:
+            return True
+        if key in DISPATCH_KEYS:
+            return place.function in self._get_message
+        return any(
+            e.target in self.pumping
+            for e in self.link.graph.edges_at(place.function[0], place.index)
+            if e.kind == CALL
+        )
+
+    def has_targets(self, place: Place) -> bool:
+        return bool(self.link.graph.edges_at(place.function[0], place.index))
+
+    def pumping_loops(self, gf: GF) -> Set[int]:
+        """The loops of a function that pump: they hold a pump, or a call of a
+        method of ``self`` the project cannot see (it may be a pump)."""
+        cached = self._loops.get(gf)
+        if cached is None:
+            cached = set()
+            for fact in self.link.calls(gf):
+                place = Place(gf, fact.index, fact.frames, fact.loops)
+                if self.pumps(place, fact.key) or self._unseen_self_method(gf[0], fact):
+                    cached.update(fact.loops)
+            self._loops[gf] = cached
+        return cached
+
+    def _unseen_self_method(self, mid: str, fact: CallFact) -> bool:
+        callee = fact.callee
+        if callee is None or callee[0] != "meth" or not callee[3]:
+            return False
+        if str(callee[2]) in NEUTRAL_METHODS:
+            return False
+        return not self.link.graph.edges_at(mid, fact.index)
+
+    def in_pumped_context(self, gf: GF) -> bool:
+        if self._context is None:
+            seeds: List[GF] = []
+            for caller in self.link.functions():
+                loops = self.pumping_loops(caller)
+                if not loops:
+                    continue
+                for edge in self.link.graph.out(caller, _CALL_EDGES):
+                    if any(loop in loops for loop in edge.fact.loops):
+                        seeds.append(edge.target)
+            self._context = self.link.graph.forward(seeds, _CALL_EDGES)
+        return gf in self._context
+
+
+__all__ = [
+    "FINITE",
+    "FOREVER",
+    "Place",
+    "Pumps",
+    "UNKNOWN_WAIT",
+    "Wait",
+    "Waits",
+    "ZERO_WAIT",
+]

@@ -439,8 +439,8 @@ class Builder:
             return False
         if isinstance(param.default, cst.Call):
             return True
-        for edge in self.an.graph.calls_of(owner):
-            arg = argument_for_param(edge.site.node, owner, param, edge.bound)
+        for edge in self.an.local_calls_of(owner):
+            arg = argument_for_param(edge[0].node, owner, param, edge[1])
             if isinstance(arg, cst.Call):
                 return True
         return False
@@ -577,8 +577,8 @@ class Builder:
         param = next((p for p in scope.params if p.name == name), None)
         if param is None or param.default is None or param.kind in ("star", "starstar"):
             return None
-        for edge in self.an.graph.calls_of(scope):
-            if argument_for_param(edge.site.node, scope, param, edge.bound) is not None:
+        for edge in self.an.local_calls_of(scope):
+            if argument_for_param(edge[0].node, scope, param, edge[1]) is not None:
                 return None  # passed (or maybe passed through *args/**kwargs)
         uses = [n for n in self._name_uses(name, scope) if n is not name_node]
         if any(n not in allowed for n in uses) or name_node not in allowed:

@@ -10,10 +10,12 @@ catalogue and drops service-only codes outside service code.
 
 from __future__ import annotations
 
-from typing import ClassVar, Dict, FrozenSet, Tuple
+from typing import Callable, ClassVar, Dict, FrozenSet, List, Sequence, Tuple
 
 from ..analysis.apis import MAPI_METHOD, MSGWAIT_KEYS
+from ..analysis.arguments import FlagContext
 from ..analysis.context import Analysis
+from ..analysis.flags import Bits
 from ..analysis.model import CallSite
 
 
@@ -70,3 +72,32 @@ def call_name(key: str, flavour: str = "") -> str:
 def site_name(site: CallSite) -> str:
     """``call_name`` of a call site (its key and flavour)."""
     return call_name(site.key or "", site.flavour)
+
+
+def report_words(
+    an: Analysis,
+    site: CallSite,
+    code: str,
+    contexts: Sequence[FlagContext],
+    words: Callable[[Bits], List[str]],
+    field: str,
+    sep: str = " | ",
+    **fields: object,
+) -> None:
+    """Report ``code`` where a flag word has the names ``words`` finds (MPS108's
+    constants, MPS201's UI flags...), in each calling context: contexts that find
+    the same names make one finding; the message's ``field`` lists them."""
+    found: List[Tuple[str, ...]] = []
+    for context in contexts:
+        names = tuple(words(context.bits))
+        if names and names not in found:
+            found.append(names)
+    for names in found:
+        an.report_contexts(
+            site,
+            code,
+            contexts,
+            lambda bits, names=names: tuple(words(bits)) == names,  # type: ignore[misc]
+            **{field: sep.join(names)},
+            **fields,
+        )

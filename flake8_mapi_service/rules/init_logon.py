@@ -7,7 +7,6 @@ from typing import AbstractSet, Dict, List
 import libcst as cst
 
 from ..analysis.apis import (
-    COM_INIT,
     CONSTANTS,
     INIT,
     LOGON,
@@ -26,7 +25,7 @@ from ..analysis.context import Analysis
 from ..analysis.flags import Bits
 from ..analysis.model import AssignSource, CallSite, FunctionScope, Scope
 from ..analysis.structure import Layout
-from .base import Rule, site_name
+from .base import Rule, report_words, site_name
 
 
 def _wrong_family(bits: Bits, family: str) -> List[str]:
@@ -44,29 +43,22 @@ class InitFlags(Rule):
     calls = frozenset({MAPI_INITIALIZE})
 
     def check(self, site: CallSite, an: Analysis) -> None:
-        flags = an.init_flags(site)
-        if flags.lacks(MAPI_NT_SERVICE):
-            an.report(site, "MPS101")
-        if not flags.determined(MAPI_NT_SERVICE):
+        contexts = an.arguments.init_flag_contexts(site)
+        an.report_contexts(site, "MPS101", contexts, lambda b: b.lacks(MAPI_NT_SERVICE))
+        if not an.init_flags(site).determined(MAPI_NT_SERVICE):
             an.report(site, "MPS109", call="MAPIInitialize", what="MAPI_NT_SERVICE")
-        wrong = _wrong_family(flags, INIT)
-        if wrong:
-            an.report(site, "MPS108", call="MAPIINIT_0", constants=", ".join(wrong))
-        if flags.has(MAPI_NO_COINIT) and not _com_may_precede(site, an):
-            an.report(site, "MPS105")
-
-
-def _com_may_precede(site: CallSite, an: Analysis) -> bool:
-    """False only when every COM initialization of the file follows ``site``
-    in the same function, in straight-line code, outside loops."""
-    layout = an.layout(site.scope)
-    for key in COM_INIT:
-        for com in an.sites(key):
-            if com.scope is not site.scope or com.index < site.index:
-                return True
-            if layout.in_loop(com.stmt) or layout.in_loop(site.stmt):
-                return True
-    return False
+        report_words(
+            an,
+            site,
+            "MPS108",
+            contexts,
+            lambda b: _wrong_family(b, INIT),
+            "constants",
+            ", ",
+            call="MAPIINIT_0",
+        )
+        if any(c.bits.has(MAPI_NO_COINIT) for c in contexts) and not an.com_may_precede(site):
+            an.report_contexts(site, "MPS105", contexts, lambda b: b.has(MAPI_NO_COINIT))
 
 
 class LogonFlags(Rule):
@@ -76,23 +68,33 @@ class LogonFlags(Rule):
     calls = frozenset({MAPI_LOGON_EX})
 
     def check(self, site: CallSite, an: Analysis) -> None:
+        contexts = an.arguments.logon_flag_contexts(site)
+        an.report_contexts(site, "MPS102", contexts, lambda b: b.lacks(MAPI_NT_SERVICE))
+        an.report_contexts(site, "MPS103", contexts, lambda b: b.lacks(MAPI_NO_MAIL))
         flags = an.logon_flags(site)
-        if flags.lacks(MAPI_NT_SERVICE):
-            an.report(site, "MPS102")
-        if flags.lacks(MAPI_NO_MAIL):
-            an.report(site, "MPS103")
         checked = {"MAPI_NT_SERVICE": MAPI_NT_SERVICE, "MAPI_NO_MAIL": MAPI_NO_MAIL}
         checked.update(LOGON_UI_FLAGS)
         undetermined = [name for name, bit in checked.items() if not flags.determined(bit)]
         if undetermined:
             an.report(site, "MPS109", call="MAPILogonEx", what=", ".join(undetermined))
-        wrong = _wrong_family(flags, LOGON)
-        if wrong:
-            an.report(site, "MPS108", call="MAPILogonEx", constants=", ".join(wrong))
+        report_words(
+            an,
+            site,
+            "MPS108",
+            contexts,
+            lambda b: _wrong_family(b, LOGON),
+            "constants",
+            ", ",
+            call="MAPILogonEx",
+        )
 
 
 class FileBalance(Rule):
-    """MPS106 and MPS107: what a file that initializes MAPI must also call."""
+    """MPS106 and MPS107: what code that initializes MAPI must also call.
+
+    The file's own calls count, and so do those of the functions that reach its
+    MAPIInitialize through calls (in any module), and of the service code that
+    reaches it."""
 
     codes = ("MPS106", "MPS107")
 
@@ -101,10 +103,13 @@ class FileBalance(Rule):
         if not inits:
             return
         first = min(inits, key=lambda s: s.index)
-        if not any(an.sites(key) for key in OLE_INIT) and not _passed_as_value(an, OLE_INIT):
-            an.report(first, "MPS106")
-        if not an.sites(MAPI_UNINITIALIZE) and not _passed_as_value(an, {MAPI_UNINITIALIZE}):
-            an.report(first, "MPS107")
+        around = an.keys_around(inits)
+        if not any(an.sites(key) for key in OLE_INIT) and not around & OLE_INIT:
+            if not _passed_as_value(an, OLE_INIT):
+                an.report(first, "MPS106")
+        if not an.sites(MAPI_UNINITIALIZE) and MAPI_UNINITIALIZE not in around:
+            if not _passed_as_value(an, {MAPI_UNINITIALIZE}):
+                an.report(first, "MPS107")
 
 
 def _passed_as_value(an: Analysis, keys: AbstractSet[str]) -> bool:

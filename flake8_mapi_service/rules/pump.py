@@ -1,8 +1,8 @@
 """The MAPI thread and its message pump: MPS110 and MPS401-MPS404.
 
-MPS110 and MPS401 need the thread model (``an.threads``), which is built only
-for files that call MAPIInitialize; MPS402-MPS404 judge each
-MsgWaitForMultipleObjects(Ex) call on its own (``an.msgwait``).
+MPS110 and MPS401 need the thread model (``an.threads``, of the whole project),
+built only for files with a MAPI call or a blocking wait; MPS402-MPS404 judge
+each MsgWaitForMultipleObjects(Ex) call on its own (``an.msgwait``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from ..analysis.apis import (
     MAPI_ADMIN_PROFILES,
     MAPI_INITIALIZE,
     MAPI_LOGON_EX,
+    MAPI_METHOD,
     MSGWAIT_KEYS,
     POSTED_MESSAGE_BITS,
 )
 from ..analysis.context import Analysis
+from ..analysis.link import GF
 from ..analysis.model import CallSite
 from ..analysis.waits import FOREVER, UNKNOWN_WAIT, ZERO_WAIT
 from .base import Rule, site_name
@@ -30,25 +32,24 @@ class MapiThreadCalls(Rule):
     codes = ("MPS110",)
 
     def finish(self, an: Analysis) -> None:
-        if not an.sites(MAPI_INITIALIZE):
-            return
-        threads = an.threads
-        roots = threads.other_threads()
-        if not roots:
-            return
-        by_scope: Dict[int, List[CallSite]] = {}
+        by_function: Dict[GF, List[CallSite]] = {}
         for site in an.model.calls:
-            if site.key in THREAD_BOUND or site.flavour == "method":
-                by_scope.setdefault(id(site.scope), []).append(site)
-        if not by_scope:
-            return
+            if site.key in THREAD_BOUND:
+                by_function.setdefault(an.function_of(site), []).append(site)
+        for key in an.keys:
+            if key.startswith(MAPI_METHOD):
+                for site in an.sites(key):
+                    by_function.setdefault(an.function_of(site), []).append(site)
+        if not by_function or not an.link.calls_key(MAPI_INITIALIZE):
+            return  # nothing in the project initializes MAPI: no thread is the MAPI thread
+        threads = an.threads
         reported: Set[int] = set()
-        for root in roots:
+        for root in threads.other_threads():
             reach = threads.reach(root.function)
-            if any(scope_id in threads.direct_init for scope_id in reach):
+            if reach & threads.direct_init:
                 continue  # that thread initializes MAPI itself
-            for scope_id in reach:
-                for site in by_scope.get(scope_id, ()):
+            for gf in reach & by_function.keys():
+                for site in sorted(by_function[gf], key=lambda s: s.index):
                     if id(site) in reported:
                         continue
                     reported.add(id(site))
@@ -61,15 +62,12 @@ class BlockingWaits(Rule):
     codes = ("MPS401",)
 
     def finish(self, an: Analysis) -> None:
-        if not an.sites(MAPI_INITIALIZE):
-            return
         waits = an.waits
         candidates = waits.candidates()
-        if not candidates:
+        if not candidates or not an.link.calls_key(MAPI_INITIALIZE):
             return
-        threads = an.threads
         for site in candidates:
-            if not threads.on_mapi_thread(site):
+            if not an.on_mapi_thread(site):
                 continue
             wait = waits.classify(site)
             if wait is None or wait.timeout == ZERO_WAIT:
@@ -77,7 +75,7 @@ class BlockingWaits(Rule):
             if wait.timeout == UNKNOWN_WAIT and not wait.extra:
                 continue  # a timeout we cannot evaluate may be 0
             if wait.timeout != FOREVER and (
-                waits.in_pumping_loop(site) or waits.in_pumped_context(site.scope)
+                waits.in_pumping_loop(site) or waits.in_pumped_context(site)
             ):
                 continue  # a pumped wait
             how = " forever" if wait.timeout == FOREVER else ""

@@ -11,13 +11,13 @@ an unsupported transport (MPS303).  All codes are service-only.
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import List
 
 import libcst as cst
 
 from ..analysis.apis import MAPI_LOGON
 from ..analysis.context import Analysis
-from ..analysis.model import AssignSource, CallSite, Scope
+from ..analysis.model import CallSite
 from .base import Rule, call_name
 
 SIMPLE_MAPI = frozenset(
@@ -77,7 +77,7 @@ class OutlookAutomation(Rule):
         for arg in site.node.args:
             if arg.star:
                 continue
-            text = string_value(an, arg.value, site.scope)
+            text = an.string(site, arg.value)
             if text is None:
                 continue
             if _OUTLOOK.match(text):
@@ -104,7 +104,7 @@ class DesktopServiceInProfile(Rule):
             arg = an.arg(site, 0)
             if not isinstance(arg, cst.BaseExpression):
                 continue
-            name = string_value(an, arg, site.scope)
+            name = an.string(site, arg)
             if name is None or name.strip().upper() in servers:
                 continue
             candidates.append((site, name.strip()))
@@ -125,32 +125,3 @@ def _submits_mail(an: Analysis) -> bool:
             if site.key is None and site.flavour != "local":
                 return True
     return False
-
-
-def string_value(an: Analysis, node: cst.BaseExpression, scope: Scope) -> Optional[str]:
-    """A str or bytes literal, or a name bound once to one (bytes decoded as Latin-1)."""
-    text = _literal(node)
-    if text is not None:
-        return text
-    if isinstance(node, cst.Name):
-        owner = an.resolver.binding_scope(node.value, scope)
-        if owner is None:
-            return None
-        sources = owner.bindings[node.value]
-        if len(sources) == 1 and isinstance(sources[0], AssignSource):
-            value = sources[0].value
-            return _literal(value) if value is not None else None
-    return None
-
-
-def _literal(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - an odd literal is just not a ProgID
-            return None
-        if isinstance(value, str):
-            return value
-        if isinstance(value, bytes):
-            return value.decode("latin-1")
-    return None

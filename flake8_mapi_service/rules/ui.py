@@ -30,7 +30,7 @@ from ..analysis.apis import (
 from ..analysis.context import Analysis
 from ..analysis.flags import Bits
 from ..analysis.model import CallSite, ClassInfo
-from .base import Rule, call_name
+from .base import Rule, call_name, report_words
 
 SERVICE_UI_BITS: Tuple[Tuple[str, int], ...] = tuple(
     (name, CONSTANTS[name][0])
@@ -66,10 +66,16 @@ class LogonUI(Rule):
     def check(self, site: CallSite, an: Analysis) -> None:
         if site.key is None:
             return
-        flags = an.logon_flags(site)  # the 4th argument for both calls
-        names = [name for name, bit in LOGON_UI_FLAGS if flags.has(bit)]
-        if names:
-            an.report(site, "MPS201", call=call_name(site.key), flags=" | ".join(names))
+        contexts = an.arguments.logon_flag_contexts(site)  # the 4th argument for both calls
+        report_words(
+            an,
+            site,
+            "MPS201",
+            contexts,
+            lambda bits: [name for name, bit in LOGON_UI_FLAGS if bits.has(bit)],
+            "flags",
+            call=call_name(site.key),
+        )
 
 
 class CallUIFlags(Rule):
@@ -81,9 +87,8 @@ class CallUIFlags(Rule):
     def check(self, site: CallSite, an: Analysis) -> None:
         if site.key is None:
             return
-        names = _dialog_names(an.flags_arg(site, 3))
-        if names:
-            an.report(site, "MPS202", call=call_name(site.key), flags=" | ".join(names))
+        contexts = an.arguments.flags_arg_contexts(site, 3)
+        report_words(an, site, "MPS202", contexts, _dialog_names, "flags", call=call_name(site.key))
 
     def finish(self, an: Analysis) -> None:
         methods = [k[len("mapiobj.") :] for k in SERVICE_ADMIN_FLAGS] + ["ResolveName"]
@@ -92,12 +97,19 @@ class CallUIFlags(Rule):
             if method == "ResolveName":
                 if tag != "addrbook":
                     continue
-                names = _dialog_names(an.flags_arg(site, 1))
+                contexts = an.arguments.flags_arg_contexts(site, 1)
+                report_words(
+                    an, site, "MPS202", contexts, _dialog_names, "flags", call=call_name(key)
+                )
             else:
-                flags = an.flags_arg(site, SERVICE_ADMIN_FLAGS[key])
-                names = [name for name, bit in SERVICE_UI_BITS if flags.has(bit)]
-            if names:
-                an.report(site, "MPS202", call=call_name(key), flags=" | ".join(names))
+                contexts = an.arguments.flags_arg_contexts(site, SERVICE_ADMIN_FLAGS[key])
+                report_words(
+                    an, site, "MPS202", contexts, _service_ui_names, "flags", call=call_name(key)
+                )
+
+
+def _service_ui_names(flags: Bits) -> List[str]:
+    return [name for name, bit in SERVICE_UI_BITS if flags.has(bit)]
 
 
 def _dialog_names(flags: Bits) -> List[str]:
@@ -134,10 +146,25 @@ class OpenWithoutNoDialog(Rule):
     def finish(self, an: Analysis) -> None:
         for site, method, _ in an.mapi_method_calls(("OpenMsgStore", "OpenAddressBook")):
             if method == "OpenMsgStore":
-                if an.flags_arg(site, 3).lacks(MDB_NO_DIALOG):
-                    an.report(site, "MPS204", call="OpenMsgStore", flag="MDB_NO_DIALOG")
-            elif an.flags_arg(site, 2).lacks(AB_NO_DIALOG):
-                an.report(site, "MPS204", call="OpenAddressBook", flag="AB_NO_DIALOG")
+                contexts = an.arguments.flags_arg_contexts(site, 3)
+                an.report_contexts(
+                    site,
+                    "MPS204",
+                    contexts,
+                    lambda b: b.lacks(MDB_NO_DIALOG),
+                    call="OpenMsgStore",
+                    flag="MDB_NO_DIALOG",
+                )
+            else:
+                contexts = an.arguments.flags_arg_contexts(site, 2)
+                an.report_contexts(
+                    site,
+                    "MPS204",
+                    contexts,
+                    lambda b: b.lacks(AB_NO_DIALOG),
+                    call="OpenAddressBook",
+                    flag="AB_NO_DIALOG",
+                )
 
 
 # -- MPS205: non-MAPI user interface ------------------------------------------------------
@@ -265,9 +292,14 @@ class NonMapiUI(Rule):
         key = site.key
         if key is None:
             return
-        style = an.flags_arg(site, MESSAGE_BOXES[key])
-        if style.lacks(MB_SERVICE_NOTIFICATION):
-            an.report(site, "MPS205", call=f"{key} without MB_SERVICE_NOTIFICATION")
+        contexts = an.arguments.flags_arg_contexts(site, MESSAGE_BOXES[key])
+        an.report_contexts(
+            site,
+            "MPS205",
+            contexts,
+            lambda b: b.lacks(MB_SERVICE_NOTIFICATION),
+            call=f"{key} without MB_SERVICE_NOTIFICATION",
+        )
 
     def finish(self, an: Analysis) -> None:
         extra = frozenset(an.settings.extra_ui_calls)

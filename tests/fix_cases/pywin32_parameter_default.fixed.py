@@ -1,4 +1,5 @@
-"""Flags from a parameter: its default when no caller passes it, else at the call."""
+"""Flags from a parameter: its default when no caller passes it, else at the call (once
+for every calling context that lacks a bit)."""
 
 import pythoncom
 import win32serviceutil
@@ -10,7 +11,7 @@ def open_session(profile, flags=mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MA
 
 
 def open_admin_session(profile, flags=mapi.MAPI_EXTENDED):
-    return mapi.MAPILogonEx(0, profile, None, flags | mapi.MAPI_NT_SERVICE)
+    return mapi.MAPILogonEx(0, profile, None, flags | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
 
 
 def initialize(flags=mapi.MAPI_NT_SERVICE):

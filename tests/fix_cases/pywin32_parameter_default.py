@@ -1,4 +1,5 @@
-"""Flags from a parameter: its default when no caller passes it, else at the call."""
+"""Flags from a parameter: its default when no caller passes it, else at the call (once
+for every calling context that lacks a bit)."""
 
 import pythoncom
 import win32serviceutil

@@ -1,0 +1,456 @@
+"""The project: its root, its Python files, their module names and imports.
+
+The project of a file is the Python files under its root: ``--mapi-project-root``
+if given, else the nearest ancestor holding ``pyproject.toml``, ``setup.cfg``,
+``setup.py``, ``tox.ini``, ``.flake8`` or ``.git``, else the file's own folder.
+Virtual environments and build output (``site-packages``, ``.venv``, ``venv``,
+any folder holding ``pyvenv.cfg``, ``.tox``, ``build``, ``dist``), hidden folders,
+folders that are project roots of their own, symbolic links to folders and what
+flake8's ``exclude``/``extend-exclude`` name are not part of it.
+
+A module is known by its path from the root (``pkg/mailer.py``): unique, and
+what messages show.  Imports resolve the way Python would find the files:
+``pkg.mailer`` from the root or from a ``src/`` folder, and, script style, a
+module beside the importing file (``import mailer``); relative imports from
+the importing file's package.
+
+``scan`` reads every file once, cheaply (no parse): whether the text may
+concern MAPI (the plugin's text check), and the modules its import statements
+name (a regular expression over the text; it may see imports that are not
+there, in strings, which only makes the project a little larger).  From it the
+project knows which modules are *relevant* (those that may concern MAPI, the
+modules they import, transitively, and the modules that import them,
+transitively) and which modules each file's findings may depend on (its
+component: the relevant modules connected to it by imports).  Nothing is
+parsed for a file outside every component.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
+#: folders that are never the project's own code
+SKIPPED_DIRS = frozenset(
+    {"site-packages", "venv", "build", "dist", "__pycache__", "node_modules", "__pypackages__"}
+)
+PYTHON_SUFFIXES = (".py", ".pyw")
+#: a project larger than this is not read as a project (each file is analysed alone)
+MAX_FILES = 20_000
+#: files larger than this are not read (generated code): they are not part of the project
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]*(?:\\\n[^\n#;]*)*)", re.MULTILINE)
+_FROM = re.compile(
+    r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*(?:\\\n[^\n#;]*)*)",
+    re.MULTILINE,
+)
+_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def find_root(path: str, explicit: Optional[str] = None) -> str:
+    """The project root of ``path`` (an absolute folder)."""
+    if explicit:
+        return os.path.abspath(explicit)
+    start = os.path.dirname(os.path.abspath(path))
+    current = start
+    while True:
+        for marker in ROOT_MARKERS:
+            if os.path.exists(os.path.join(current, marker)):
+                return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return start
+        current = parent
+
+
+@dataclass
+class FileScan:
+    """What one read of a file tells: its text's words and its imports."""
+
+    mid: str
+    path: str
+    #: the text may concern MAPI (the plugin's text check)
+    concerns_mapi: bool
+    #: the modules its import statements name, as written (relative ones with dots)
+    imports: List[str]
+    #: a hash of the bytes read (the summary cache's key)
+    digest: str
+    #: the text could not be read
+    unreadable: bool = False
+
+
+@dataclass
+class ModuleIndex:
+    """Module paths and how imports find them."""
+
+    root: str
+    #: module id (path from the root, "/"-separated) -> absolute path
+    paths: Dict[str, str] = field(default_factory=dict)
+    #: folders (relative, "/"-separated) that hold project files, "" for the root
+    dirs: Set[str] = field(default_factory=set)
+
+    def add(self, mid: str, path: str) -> None:
+        self.paths[mid] = path
+        parts = mid.split("/")[:-1]
+        for i in range(len(parts) + 1):
+            self.dirs.add("/".join(parts[:i]))
+
+    def _module_at(self, folder: str, parts: Sequence[str]) -> Optional[Tuple[str, int]]:
+        """The longest module ``folder/parts[:k]`` (file or package), and k."""
+        best: Optional[Tuple[str, int]] = None
+        base = folder
+        for k, part in enumerate(parts, 1):
+            prefix = f"{base}/{part}" if base else part
+            for suffix in (".py", ".pyw"):
+                if prefix + suffix in self.paths:
+                    return prefix + suffix, k  # a module file: the rest are attributes
+            init = f"{prefix}/__init__.py"
+            if init in self.paths:
+                best = (init, k)
+            elif prefix not in self.dirs:
+                break
+            base = prefix
+        return best
+
+    def _has_top(self, folder: str, top: str) -> bool:
+        prefix = f"{folder}/{top}" if folder else top
+        return prefix in self.dirs or prefix + ".py" in self.paths or prefix + ".pyw" in self.paths
+
+    def resolve(self, importer: str, dotted: str) -> Optional[Tuple[str, Tuple[str, ...]]]:
+        """The project module a reference names from ``importer`` (a module id),
+        with the attribute path that follows it; None when it is not the project's."""
+        level = len(dotted) - len(dotted.lstrip("."))
+        parts = [p for p in dotted[level:].split(".") if p]
+        if level:
+            folder = importer.split("/")[:-1]
+            if level - 1 > len(folder):
+                return None
+            base = "/".join(folder[: len(folder) - (level - 1)])
+            if not parts:
+                init = f"{base}/__init__.py" if base else "__init__.py"
+                return (init, ()) if init in self.paths else None
+            found = self._module_at(base, parts)
+            if found is None:
+                return None
+            return found[0], tuple(parts[found[1] :])
+        if not parts:
+            return None
+        here = "/".join(importer.split("/")[:-1])
+        for search in ("", "src", here):
+            if not self._has_top(search, parts[0]):
+                continue
+            found = self._module_at(search, parts)
+            if found is not None:
+                return found[0], tuple(parts[found[1] :])
+            return None  # Python stops at the first folder holding the name
+        return None
+
+
+def scan_imports(text: str) -> List[str]:
+    """The modules a text's import statements name (see the module docstring)."""
+    out: List[str] = []
+    for m in _IMPORT.finditer(text):
+        for item in m.group(1).replace("\\\n", " ").split(","):
+            words = item.split()
+            if words and _NAME.fullmatch(words[0]):
+                out.append(words[0])
+    for m in _FROM.finditer(text):
+        module = m.group(1)
+        if not module:
+            continue
+        out.append(module)
+        names = m.group(2).strip("()").replace("\\\n", " ")
+        sep = "" if module.endswith(".") else "."
+        for item in names.split(","):
+            words = item.split()
+            if words and _NAME.fullmatch(words[0]):
+                out.append(module + sep + words[0])
+    return out
+
+
+class Project:
+    """One project root's files, scanned once (see the module docstring)."""
+
+    def __init__(
+        self,
+        root: str,
+        concerns_mapi: Callable[[str], bool],
+        excluded: Sequence[str] = (),
+        overrides: Optional[Dict[str, str]] = None,
+    ) -> None:
+        self.root = root
+        self.index = ModuleIndex(root)
+        self.files: Dict[str, FileScan] = {}
+        self._concerns_mapi = concerns_mapi
+        self._excluded = tuple(excluded)
+        #: too many files: the project is not used
+        self.too_large = False
+        self._walk()
+        self._graph: Optional[Dict[str, Set[str]]] = None
+        self._relevant: Optional[FrozenSet[str]] = None
+        self._components: Dict[str, FrozenSet[str]] = {}
+        self._texts: Dict[str, str] = {}
+        for path, text in (overrides or {}).items():
+            self.use_text(path, text)
+
+    # -- files ------------------------------------------------------------------------
+    def mid_of(self, path: str) -> Optional[str]:
+        """The module id of a file inside the root (None outside it)."""
+        absolute = os.path.abspath(path)
+        rel = os.path.relpath(absolute, self.root)
+        if rel.startswith(".."):
+            return None
+        return rel.replace(os.sep, "/")
+
+    def excluded(self, path: str) -> bool:
+        if not self._excluded:
+            return False
+        base = os.path.basename(path)
+        return fnmatch_any(base, self._excluded) or fnmatch_any(
+            os.path.abspath(path), self._excluded
+        )
+
+    def _walk(self) -> None:
+        count = 0
+        for folder, dirs, names in os.walk(self.root):
+            keep = []
+            for d in sorted(dirs):
+                if d.startswith(".") or d in SKIPPED_DIRS:
+                    continue
+                full = os.path.join(folder, d)
+                if os.path.islink(full) or self.excluded(full):
+                    continue
+                if os.path.exists(os.path.join(full, "pyvenv.cfg")):
+                    continue  # a virtual environment
+                if any(os.path.exists(os.path.join(full, m)) for m in ROOT_MARKERS):
+                    continue  # a project of its own
+                keep.append(d)
+            dirs[:] = keep
+            for name in sorted(names):
+                if not name.endswith(PYTHON_SUFFIXES):
+                    continue
+                full = os.path.join(folder, name)
+                if self.excluded(full):
+                    continue
+                mid = self.mid_of(full)
+                if mid is None:
+                    continue
+                count += 1
+                if count > MAX_FILES:
+                    self.too_large = True
+                    return
+                self.index.add(mid, full)
+
+    def scan(self, mid: str) -> Optional[FileScan]:
+        found = self.files.get(mid)
+        if found is None and mid in self.index.paths:
+            found = self.files[mid] = self._read(mid, self.index.paths[mid])
+        return found
+
+    def _read(self, mid: str, path: str) -> FileScan:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            return FileScan(mid, path, False, [], "", unreadable=True)
+        if len(data) > MAX_FILE_BYTES:
+            return FileScan(mid, path, False, [], "", unreadable=True)
+        return self._scan_bytes(mid, path, data)
+
+    def _scan_bytes(self, mid: str, path: str, data: bytes) -> FileScan:
+        text = decode(data)
+        if text is None:
+            return FileScan(mid, path, False, [], "", unreadable=True)
+        return self._scan_text(mid, path, text)
+
+    def _scan_text(self, mid: str, path: str, text: str) -> FileScan:
+        self._texts[mid] = text
+        return FileScan(
+            mid, path, self._concerns_mapi(text), scan_imports(text), content_digest(text)
+        )
+
+    def use_text(self, path: str, text: str) -> Optional[str]:
+        """Use ``text`` as the content of ``path`` (stdin, an unsaved buffer): it
+        wins over what is on disk.  Returns the file's module id."""
+        mid = self.mid_of(path)
+        if mid is None:
+            return None
+        if mid not in self.index.paths:
+            self.index.add(mid, os.path.abspath(path))
+        scan = self._scan_text(mid, os.path.abspath(path), normalize_newlines(text))
+        old = self.files.get(mid)
+        self.files[mid] = scan
+        if old is None or old.imports != scan.imports or old.concerns_mapi != scan.concerns_mapi:
+            self._graph = None
+            self._relevant = None
+            self._components = {}
+        return mid
+
+    def text(self, mid: str) -> Optional[str]:
+        if mid not in self._texts:
+            self.scan(mid)
+        return self._texts.get(mid)
+
+    # -- imports and relevance ------------------------------------------------------------
+    def _scan_all(self) -> None:
+        for mid in list(self.index.paths):
+            self.scan(mid)
+
+    def imports_of(self, mid: str) -> Set[str]:
+        """Project modules a file's import statements name (and their packages)."""
+        scan = self.scan(mid)
+        out: Set[str] = set()
+        if scan is None:
+            return out
+        for ref in scan.imports:
+            found = self.index.resolve(mid, ref)
+            if found is not None and found[0] != mid:
+                out.add(found[0])
+                out.update(self._packages_of(found[0]))
+        return out
+
+    def _packages_of(self, mid: str) -> List[str]:
+        """The ``__init__`` modules of the packages that hold ``mid`` (they run first)."""
+        parts = mid.split("/")[:-1]
+        out = []
+        for i in range(1, len(parts) + 1):
+            init = "/".join(parts[:i]) + "/__init__.py"
+            if init in self.index.paths and init != mid:
+                out.append(init)
+        return out
+
+    def graph(self) -> Dict[str, Set[str]]:
+        if self._graph is None:
+            self._scan_all()
+            self._graph = {mid: self.imports_of(mid) for mid in self.index.paths}
+        return self._graph
+
+    def relevant(self, is_service_path: Callable[[str], bool] = lambda p: False) -> FrozenSet[str]:
+        """Modules that may concern MAPI, what they import, and what imports them."""
+        if self._relevant is None:
+            graph = self.graph()
+            seeds = {
+                mid
+                for mid, scan in self.files.items()
+                if scan.concerns_mapi or is_service_path(scan.path)
+            }
+            forward = _closure(seeds, graph)
+            reverse_graph: Dict[str, Set[str]] = {}
+            for mid, targets in graph.items():
+                for t in targets:
+                    reverse_graph.setdefault(t, set()).add(mid)
+            backward = _closure(seeds, reverse_graph)
+            self._relevant = frozenset(forward | backward)
+        return self._relevant
+
+    def component(self, mid: str, relevant: FrozenSet[str]) -> FrozenSet[str]:
+        """The relevant modules connected to ``mid`` by imports (either way)."""
+        if mid not in relevant:
+            return frozenset()
+        found = self._components.get(mid)
+        if found is not None:
+            return found
+        graph = self.graph()
+        undirected: Dict[str, Set[str]] = {}
+        for a in relevant:
+            for b in graph.get(a, ()):
+                if b in relevant:
+                    undirected.setdefault(a, set()).add(b)
+                    undirected.setdefault(b, set()).add(a)
+        members = frozenset(_closure({mid}, undirected))
+        for m in members:
+            self._components[m] = members
+        return members
+
+
+def _closure(seeds: Iterable[str], graph: Dict[str, Set[str]]) -> Set[str]:
+    seen = set(seeds)
+    todo = list(seen)
+    while todo:
+        current = todo.pop()
+        for nxt in graph.get(current, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def fnmatch_any(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def content_digest(text: str) -> str:
+    """The key of a text's summary in the cache (with the plugin's version)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def normalize_newlines(text: str) -> str:
+    """Python's universal newlines (what flake8 hands the plugin)."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def decode(data: bytes) -> Optional[str]:
+    """A Python file's text, as Python reads it (a BOM or a coding line); None
+    when it cannot be decoded."""
+    encoding = "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    else:
+        for line in data.split(b"\n", 2)[:2]:
+            m = _CODING.match(line)
+            if m:
+                encoding = m.group(1).decode("ascii", "replace")
+                break
+    try:
+        return normalize_newlines(data.decode(encoding))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+class Projects:
+    """The projects one process has read, by root and by the options that shape
+    them (a project is scanned once per process)."""
+
+    def __init__(self) -> None:
+        self._projects: Dict[Tuple[object, ...], Project] = {}
+
+    def for_file(
+        self,
+        filename: str,
+        *,
+        root: Optional[str],
+        excluded: Sequence[str],
+        concerns_mapi: Callable[[str], bool],
+    ) -> Optional[Tuple[Project, str]]:
+        """The project of a checked file and the file's module id; None when the
+        file is outside its root or the project is too large to read."""
+        top = find_root(filename, root)
+        key = (top, tuple(excluded))
+        project = self._projects.get(key)
+        if project is None:
+            project = self._projects[key] = Project(top, concerns_mapi, excluded)
+        if project.too_large:
+            return None
+        mid = project.mid_of(filename)
+        if mid is None:
+            return None
+        return project, mid
+
+    def clear(self) -> None:
+        self._projects.clear()
+
+
+#: this process's projects
+PROJECTS = Projects()

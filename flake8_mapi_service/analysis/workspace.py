@@ -1,0 +1,211 @@
+"""The checked file within its project: summaries of the other modules, and the link.
+
+``Workspace`` is one per process.  For a checked file it finds the project
+(``project.PROJECTS``), the modules the file's findings may depend on (its
+component), their summaries — from memory, from the disk cache (keyed by
+content), or by parsing the module (then cached) — and the ``Link`` joining
+them with the checked file's own summary.  The checked file's text (stdin, an
+unsaved buffer) wins over what is on disk for it.  A module that cannot be
+read or parsed contributes nothing.  Links are kept per component and content,
+so the files of one component checked in one process share one.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Callable, Dict, FrozenSet, Optional, Sequence, Tuple
+
+from ..prefilter import may_concern_mapi
+from ..settings import Settings
+from .bindings import Resolver
+from .cache import DEFAULT_FOLDER, DiskCache
+from .callgraph import References, Sites
+from .link import Link
+from .model import build_model, walk
+from .positions import Positions
+from .project import PROJECTS, Project, normalize_newlines
+from .source import parse_lines, with_deep_stack
+from .structure import Structure
+from .summary import ModuleSummary, summarize
+
+#: links kept per process (one per component and content)
+_MAX_LINKS = 64
+
+
+class View:
+    """The checked file as its project sees it."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        project: Project,
+        mid: str,
+        relevant: FrozenSet[str],
+        settings: Settings,
+    ) -> None:
+        self.workspace = workspace
+        self.project = project
+        self.mid = mid
+        self.relevant = relevant
+        self.settings = settings
+
+    @property
+    def in_project(self) -> bool:
+        """The file is relevant to the project (it may concern MAPI, or is connected
+        by imports to modules that do)."""
+        return self.mid in self.relevant
+
+    @property
+    def digest(self) -> str:
+        scan = self.project.scan(self.mid)
+        return scan.digest if scan is not None else ""
+
+    def paths(self) -> Dict[str, str]:
+        """Module id -> its absolute path (what ``--mapi-service-paths`` globs match)."""
+        return dict(self.project.index.paths)
+
+    def link(self, own: Callable[[], ModuleSummary]) -> Link:
+        return self.workspace.link(self, own)
+
+
+class Workspace:
+    def __init__(self) -> None:
+        self._summaries: Dict[str, Optional[ModuleSummary]] = {}
+        self._caches: Dict[Tuple[str, str], DiskCache] = {}
+        self._links: Dict[Tuple[object, ...], Link] = {}
+
+    def view(self, filename: str, text: str, settings: Settings) -> Optional[View]:
+        """The checked file in its project; None with ``--mapi-single-file``, or when
+        the file is outside its project root or the project is too large."""
+        if settings.single_file:
+            return None
+        found = PROJECTS.for_file(
+            filename,
+            root=settings.project_root or None,
+            excluded=settings.exclude,
+            concerns_mapi=lambda t: may_concern_mapi([t]),
+        )
+        if found is None:
+            return None
+        project, _ = found
+        mid = project.use_text(filename, text)
+        if mid is None:
+            return None
+        relevant = project.relevant(lambda path: settings.path_is_service(path))
+        return View(self, project, mid, relevant, settings)
+
+    # -- summaries -------------------------------------------------------------------------
+    def cache_for(self, project: Project, settings: Settings) -> DiskCache:
+        folder: Optional[str] = None
+        if not settings.no_cache:
+            folder = settings.cache_dir or os.path.join(project.root, DEFAULT_FOLDER)
+            folder = os.path.abspath(folder)
+        key = (project.root, folder or "")
+        cache = self._caches.get(key)
+        if cache is None:
+            cache = self._caches[key] = DiskCache(folder)
+        return cache
+
+    def summary(self, project: Project, mid: str, cache: DiskCache) -> Optional[ModuleSummary]:
+        """A module's summary from its text on disk (or the checked file's text)."""
+        scan = project.scan(mid)
+        if scan is None or scan.unreadable:
+            return None
+        digest = scan.digest
+        if digest in self._summaries:
+            return self._summaries[digest]
+        found = cache.get(digest)
+        if found is None:
+            text = project.text(mid)
+            found = summary_of_text(text) if text is not None else None
+            if found is not None:
+                cache.put(digest, found)
+        self._summaries[digest] = found
+        return found
+
+    def remember(self, digest: str, summary: ModuleSummary, cache: DiskCache) -> None:
+        if digest and digest not in self._summaries:
+            self._summaries[digest] = summary
+            if cache.get(digest) is None:
+                cache.put(digest, summary)
+
+    # -- links -----------------------------------------------------------------------------
+    def link(self, view: View, own: Callable[[], ModuleSummary]) -> Link:
+        project = view.project
+        cache = self.cache_for(project, view.settings)
+        members = sorted(project.component(view.mid, view.relevant) or {view.mid})
+        key: Tuple[object, ...] = (
+            project.root,
+            tuple((m, project.scan(m).digest if project.scan(m) else "") for m in members),  # type: ignore[union-attr]
+        )
+        found = self._links.get(key)
+        if found is not None:
+            return found
+        modules: Dict[str, ModuleSummary] = {}
+        for m in members:
+            if m == view.mid:
+                digest = view.digest
+                summary = self._summaries.get(digest) or cache.get(digest)
+                if summary is None:
+                    summary = own()
+                self.remember(digest, summary, cache)
+                modules[m] = summary
+                continue
+            other = self.summary(project, m, cache)
+            if other is not None:
+                modules[m] = other
+        link = Link(modules, project.index)
+        if len(self._links) >= _MAX_LINKS:
+            self._links.pop(next(iter(self._links)))
+        self._links[key] = link
+        return link
+
+    def clear(self) -> None:
+        """Forget everything (tests; a long-lived process whose files changed)."""
+        self._summaries.clear()
+        self._caches.clear()
+        self._links.clear()
+        PROJECTS.clear()
+
+
+def summary_of_text(text: str) -> Optional[ModuleSummary]:
+    """The summary of another module of the project, or None when it cannot be
+    parsed (a module that cannot be read or parsed contributes nothing)."""
+    lines = normalize_newlines(text).splitlines(keepends=True)
+    try:
+        return with_deep_stack(lambda: _summary_of_lines(lines))
+    except Exception:  # noqa: BLE001 - another module's trouble is not this file's error
+        return None
+
+
+def _summary_of_lines(lines: Sequence[str]) -> Optional[ModuleSummary]:
+    try:
+        tree: Optional[ast.AST] = ast.parse("".join(lines))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    module, pieces = parse_lines(lines, tree)
+    if module is None:
+        return None
+    model = build_model(module)
+    resolver = Resolver(model)
+    sites = Sites(model, resolver)
+    positions = Positions(module, lines, tree, len(model.calls), pieces)
+    refs = References()
+    walk(refs, module)
+    return summarize(
+        model,
+        resolver,
+        Structure(),
+        sites.of,
+        refs.escaping,
+        refs.attr_calls,
+        lambda site: positions.of_call(site.node, site.index),
+    )
+
+
+#: this process's workspace
+WORKSPACE = Workspace()
+
+
+__all__ = ["View", "WORKSPACE", "Workspace", "summary_of_text"]
