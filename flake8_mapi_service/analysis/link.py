@@ -304,7 +304,9 @@ class Link:
             return self.value(str(sym[1]), str(sym[2]))
         if sym[0] == "api":
             return RefV(str(sym[1]))
-        return TOP
+        # a module, function, class or string of the project: a reference whose
+        # attributes may still be values (``config.FLAGS`` after ``import config``)
+        return ExtV(ref)
 
     def string(self, mid: str, ref: str) -> Optional[str]:
         """A string constant another module defines (``config.PROGID``)."""

@@ -132,12 +132,12 @@ class ModuleIndex:
             if level - 1 > len(folder):
                 return None
             base = "/".join(folder[: len(folder) - (level - 1)])
-            if not parts:
-                init = f"{base}/__init__.py" if base else "__init__.py"
-                return (init, ()) if init in self.paths else None
-            found = self._module_at(base, parts)
+            init = f"{base}/__init__.py" if base else "__init__.py"
+            found = self._module_at(base, parts) if parts else None
             if found is None:
-                return None
+                # the package itself: ``from . import NAME`` where NAME is defined
+                # in its __init__.py
+                return (init, tuple(parts)) if init in self.paths else None
             return found[0], tuple(parts[found[1] :])
         if not parts:
             return None

@@ -1,0 +1,133 @@
+"""Multi-module fixture projects (``fixtures/projects/<name>/``), run four ways.
+
+Each project holds its root marker and several modules; a finding is expected
+where a line ends with a comment of codes (as in every fixture).  flake8 with
+the plugin must report exactly those (line and code) when it is run on the whole
+project, on each file alone, with ``-j2``, and again with the cache warm: the
+four runs must agree to the letter (paths, positions, messages).
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+from conftest import FIXTURES, OTHERS_OFF, findings, run_flake8
+
+PROJECTS = FIXTURES / "projects"
+EXPECT = re.compile(r"#\s*(MPS\d{3}(?:\s*,\s*MPS\d{3})*)\s*$")
+
+Finding = Tuple[str, int, int, str, str]
+
+
+def projects() -> List[Path]:
+    return sorted(p for p in PROJECTS.iterdir() if p.is_dir())
+
+
+def files(project: Path) -> List[Path]:
+    return sorted(p for p in project.rglob("*.py") if ".mapi_service_cache" not in p.parts)
+
+
+def expectations(project: Path) -> Set[Tuple[str, int, str]]:
+    out: Set[Tuple[str, int, str]] = set()
+    for path in files(project):
+        rel = path.relative_to(project).as_posix()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = EXPECT.search(line)
+            if m:
+                out.update((rel, number, code) for code in re.findall(r"MPS\d{3}", m.group(1)))
+    return out
+
+
+def lint(project: Path, *args: str) -> Set[Finding]:
+    proc = run_flake8([OTHERS_OFF, *args], cwd=project)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    out: Set[Finding] = set()
+    for path, line, col, code, text in findings(proc.stdout):
+        if code.startswith("MPS"):
+            out.add((path[2:] if path.startswith("./") else path, line, col, code, text))
+    assert not any(f[3] == "MPS000" for f in out), out
+    return out
+
+
+def test_there_are_projects() -> None:
+    assert len(projects()) >= 6
+    for project in projects():
+        assert any(
+            (project / m).exists()
+            for m in ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8")
+        )
+
+
+@pytest.mark.parametrize("project", projects(), ids=lambda p: p.name)
+def test_project_four_ways(project: Path, tmp_path: Path) -> None:
+    want = expectations(project)
+    assert want, f"{project.name} has no expected finding"
+    whole_cache = f"--mapi-cache-dir={tmp_path / 'whole'}"
+    rels = [p.relative_to(project).as_posix() for p in files(project)]
+
+    def alone(rel: str) -> Set[Finding]:
+        return lint(project, f"--mapi-cache-dir={tmp_path / 'alone'}", rel)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        parallel = pool.submit(lint, project, "-j2", f"--mapi-cache-dir={tmp_path / 'j2'}", ".")
+        singles = list(pool.map(alone, rels))
+        whole = lint(project, whole_cache, ".")
+        parallel_result = parallel.result()
+    warm = lint(project, whole_cache, ".")
+    each: Set[Finding] = set().union(*singles)
+
+    got = {(path, line, code) for path, line, _, code, _ in whole}
+    assert got == want, f"missing {sorted(want - got)}, unexpected {sorted(got - want)}"
+    assert each == whole, sorted(each ^ whole)
+    assert parallel_result == whole, sorted(parallel_result ^ whole)
+    assert warm == whole, sorted(warm ^ whole)
+    assert (tmp_path / "whole" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_single_file_mode_sees_one_file_only() -> None:
+    # the user's opt-out: each file alone, as before the project was read
+    project = PROJECTS / "package_layout"
+    assert lint(project, "--mapi-no-cache", "--mapi-single-file", "mailsvc/mailer.py") == set()
+    got = {
+        (p, line, code)
+        for p, line, _, code, _ in lint(project, "--mapi-no-cache", "mailsvc/mailer.py")
+    }
+    assert got == {
+        ("mailsvc/mailer.py", 16, "MPS102"),
+        ("mailsvc/mailer.py", 16, "MPS103"),
+        ("mailsvc/mailer.py", 29, "MPS401"),
+    }
+
+
+def test_stdin_text_wins_over_the_file_on_disk() -> None:
+    # an editor's unsaved buffer: the checked file's text is what stdin says; the
+    # other modules are read from disk
+    project = PROJECTS / "package_layout"
+    text = (project / "mailsvc/mailer.py").read_text(encoding="utf-8")
+    fixed = text.replace("config.LOGON_FLAGS)  # MPS102, MPS103", "config.ARCHIVE_FLAGS)")
+    assert fixed != text
+
+    def run(stdin: str) -> Set[Tuple[int, str]]:
+        proc = run_flake8(
+            [OTHERS_OFF, "--mapi-no-cache", "--stdin-display-name=mailsvc/mailer.py", "-"],
+            cwd=project,
+            stdin=stdin,
+        )
+        assert proc.returncode in (0, 1), proc.stderr
+        return {(line, code) for _, line, _, code, _ in findings(proc.stdout)}
+
+    assert run(text) == {(16, "MPS102"), (16, "MPS103"), (29, "MPS401")}
+    assert run(fixed) == {(29, "MPS401")}
+
+
+def test_messages_name_the_caller_of_a_context() -> None:
+    project = PROJECTS / "src_layout"
+    by_code: Dict[str, str] = {
+        code: text for path, _, _, code, text in lint(project, "--mapi-no-cache", ".")
+    }
+    assert by_code["MPS103"].endswith("when called from src/acme_relay/service.py:21")
