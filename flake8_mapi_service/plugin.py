@@ -12,8 +12,8 @@ import ast
 from typing import Any, ClassVar, FrozenSet, Generator, List, Sequence, Tuple, Type
 
 from . import __version__
-from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
 from .analysis.project import PROJECTS
+from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
 from .prefilter import may_concern_mapi
 from .settings import SERVICE_MODES, Settings, named_codes
 

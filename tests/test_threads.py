@@ -170,7 +170,6 @@ def test_other_branch_and_handler_are_not_after_the_init() -> None:
             time.sleep(4)
         """
     )
-    threads = an.threads
     assert not an.on_mapi_thread(site(an, "time.sleep(1)"))
     assert not an.on_mapi_thread(site(an, "time.sleep(2)"))
     assert an.on_mapi_thread(site(an, "time.sleep(3)"))

@@ -32,7 +32,6 @@ file flake8 checks first.
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass
 from typing import (
     Callable,
