@@ -7,6 +7,7 @@ instantly; ``fix`` imports the analysis when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import List, Optional, Sequence
 
@@ -64,6 +65,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _fix_arguments(p_fix)
     p_fix.set_defaults(func=_fix)
+    p_context = sub.add_parser(
+        "context",
+        help="how each file is seen in its project: service code or not and why, "
+        "and what runs on the MAPI thread",
+    )
+    p_context.add_argument("paths", nargs="+", metavar="PATH", help="files and directories")
+    p_context.add_argument(
+        "--format",
+        choices=("text", "json", "mermaid"),
+        default="text",
+        help="text (default), json, or a mermaid flowchart",
+    )
+    p_context.add_argument(
+        "--mapi-service", choices=("auto", "always", "never"), type=str.lower, default=None
+    )
+    p_context.add_argument("--mapi-service-paths", default=None, metavar="GLOB,...")
+    p_context.add_argument(
+        "--mapi-project-root", default=None, metavar="DIR", help="the project's root folder"
+    )
+    p_context.set_defaults(func=_context)
     return parser
 
 
@@ -90,6 +111,12 @@ def _fix(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _context(args: argparse.Namespace) -> int:
+    from .project_context import run  # libcst is imported only for this command
+
+    return run(args)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -97,7 +124,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if func is None:
         parser.print_help()
         return 2
-    return int(func(args))
+    try:
+        return int(func(args))
+    except BrokenPipeError:
+        # the reader went away (``| head``): not an error; keep Python quiet at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,7 +67,7 @@ def _analyze(
     model = build_model(module)
     positions = Positions(module, lines, tree, len(model.calls), pieces)
     view = WORKSPACE.view(filename, "".join(lines), settings)
-    an, findings = run_rules(model, filename, settings, positions, view)
+    an, findings = run_rules(model, filename, settings, positions, view, tree)
     out = set()
     for f in findings:
         line, col = positions.of_call(f.site.node, f.site.index)
@@ -81,6 +81,7 @@ def run_rules(
     settings: Settings,
     positions: Optional[Positions] = None,
     view: Optional[View] = None,
+    tree: Optional[ast.AST] = None,
 ) -> Tuple[Analysis, List[Finding]]:
     """Every rule on a parsed module: the analysis and its findings with their
     call sites and messages (service-only findings outside service code are
@@ -91,8 +92,13 @@ def run_rules(
         code = model.module.code
         positions = Positions(model.module, code.splitlines(keepends=True), None, len(model.calls))
     where = positions
+    if tree is None:
+        try:
+            tree = ast.parse(model.module.code)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            tree = None
     an = Analysis(
-        model, settings, filename, lambda site: where.of_call(site.node, site.index), view
+        model, settings, filename, lambda site: where.of_call(site.node, site.index), view, tree
     )
     rules = [cls() for cls in RULE_CLASSES]
     dispatch: Dict[str, List[Rule]] = {}

@@ -30,7 +30,8 @@ ALLOWED: Dict[str, Set[str]] = {
     "fix": {"runner", "analysis", "catalogue", "settings"},
     # the plugin reads the project (analysis/project.py, no libcst) for its text check
     "plugin": {"version", "catalogue", "prefilter", "settings", "runner", "analysis"},
-    "cli": {"version", "catalogue", "fix", "settings"},
+    "cli": {"version", "catalogue", "fix", "project_context", "settings"},
+    "project_context": {"runner", "analysis", "fix", "settings"},
     "sarif": {"version", "catalogue"},
 }
 
@@ -38,6 +39,7 @@ ALLOWED: Dict[str, Set[str]] = {
 LAZY: Set[Tuple[str, str]] = {
     (f"{PACKAGE}.plugin", f"{PACKAGE}.runner"),  # libcst only for files past the text check
     (f"{PACKAGE}.cli", f"{PACKAGE}.fix"),  # `rules` and `explain` start without libcst
+    (f"{PACKAGE}.cli", f"{PACKAGE}.project_context"),  # likewise
 }
 
 

@@ -13,6 +13,7 @@ matter); the runner formats it through the catalogue.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, List, Optional, Sequence, Set, Tuple, Union
@@ -29,6 +30,7 @@ from .flow import Flow, Value
 from .link import GF, Link
 from .model import AssignSource, CallSite, FunctionScope, Hidden, ModuleModel, Scope, walk
 from .msgwait import MsgWait, MsgWaits
+from .positions import definition_lines
 from .provenance import Provenance
 from .service import Services
 from .structure import Layout, Structure
@@ -73,6 +75,7 @@ class Analysis:
         filename: str,
         position: Optional[Position] = None,
         view: Optional[View] = None,
+        tree: Optional[ast.AST] = None,
     ) -> None:
         self.model = model
         self.settings = settings
@@ -81,6 +84,7 @@ class Analysis:
         #: the module's id in its project (its path from the root), or its file name
         self.mid = view.mid if view is not None else filename.replace("\\", "/")
         self._position = position if position is not None else (lambda site: (0, 0))
+        self._tree = tree
         self.resolver = Resolver(model)
         self.structure = Structure()
         self.calls = Sites(model, self.resolver)
@@ -100,6 +104,7 @@ class Analysis:
             refs.escaping,
             refs.attr_calls,
             self._position,
+            definition_lines(self._tree, len(self.model.functions), len(self.model.classes)),
         )
 
     @cached_property

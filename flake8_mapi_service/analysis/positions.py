@@ -116,3 +116,28 @@ class Positions:
                     if isinstance(n, cst.Call)
                 )
         return self._fallback.get(node, (1, 0))
+
+
+def definition_lines(
+    tree: Optional[ast.AST], functions: int, classes: int
+) -> Tuple[List[int], List[int]]:
+    """The ``def``/``lambda`` lines and the ``class`` lines of a module, in the
+    order the module model lists its functions and classes (libcst's pre-order:
+    a decorated function before what its decorators hold); zeros when the
+    counts do not match."""
+    if tree is None:
+        return [0] * functions, [0] * classes
+    defs: List[Tuple[int, int, int]] = []
+    kinds: List[Tuple[int, int, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            start = (node.lineno, node.col_offset)
+            for deco in getattr(node, "decorator_list", ()):
+                start = min(start, (deco.lineno, deco.col_offset - 1))
+            entry = (start[0], start[1], node.lineno)
+            (kinds if isinstance(node, ast.ClassDef) else defs).append(entry)
+    defs.sort()
+    kinds.sort()
+    fn_lines = [line for _, _, line in defs] if len(defs) == functions else [0] * functions
+    cls_lines = [line for _, _, line in kinds] if len(kinds) == classes else [0] * classes
+    return fn_lines, cls_lines

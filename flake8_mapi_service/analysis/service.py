@@ -143,11 +143,12 @@ class Services:
         """The function (or module-level code) is service code."""
         return gf in self._reach
 
-    def chain(self, gf: GF) -> List[str]:
-        """How service code reaches a function: each step as ``path:line``, from the
-        service file's code down to the function (empty when its file is service
-        code itself, or nothing reaches it)."""
-        steps: List[str] = []
+    def chain(self, gf: GF) -> List[Tuple[str, str, str]]:
+        """How service code reaches a function: (caller, how, where) steps from the
+        service file's code down to it, ``how`` being "calls", "starts a thread"
+        or "imports", ``where`` ``path:line`` (a module's path for an import);
+        empty when its file is service code itself, or when nothing reaches it."""
+        steps: List[Tuple[str, str, str]] = []
         current: Optional[GF] = gf
         seen: Set[GF] = set()
         while current is not None and current not in seen:
@@ -158,11 +159,13 @@ class Services:
             kind, what = how
             if kind == "call":
                 edge: Edge = what  # type: ignore[assignment]
-                steps.append(f"{self.display(edge.mid)}:{edge.fact.line} {self.name(edge.caller)}")
+                verb = "starts a thread" if edge.kind == "thread" else "calls"
+                where = f"{self.display(edge.mid)}:{edge.fact.line}"
+                steps.append((self.name(edge.caller), verb, where))
                 current = edge.caller
             else:
                 importer: GF = what  # type: ignore[assignment]
-                steps.append(f"{self.display(importer[0])} imports {self.display(current[0])}")
+                steps.append((self.name(importer), "imports", self.display(current[0])))
                 current = importer
         steps.reverse()
         return steps

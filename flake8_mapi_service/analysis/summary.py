@@ -40,11 +40,14 @@ from .apis import (
     MAPI_INITIALIZE,
     MAPI_LOGON_EX,
     MAPI_UNINITIALIZE,
+    MSGWAIT_KEYS,
     OLE_INIT,
     PARTIAL,
     PUMP_KEYS,
     SERVICE_ENTRY_CALLS,
+    SLEEP_SECONDS,
     THREAD_STARTERS,
+    WIN32_WAITS,
 )
 from .bindings import Resolver, agreed, api_key
 from .flags import ZERO, Bits
@@ -79,16 +82,24 @@ from .structure import Layout, Structure
 #: bump when the summary's shape or meaning changes (cache entries carry it)
 SCHEMA = 1
 
-#: keys whose calls the project needs wherever they are
+#: keys whose calls the project needs wherever they are (with every MAPI
+#: function: ``is_interesting``)
 INTERESTING_KEYS = frozenset(
-    {MAPI_INITIALIZE, MAPI_UNINITIALIZE, MAPI_LOGON_EX}
+    {MAPI_INITIALIZE, MAPI_UNINITIALIZE, MAPI_LOGON_EX, SLEEP_SECONDS}
     | COM_INIT
     | OLE_INIT
     | PUMP_KEYS
     | DISPATCH_KEYS
     | GET_MESSAGE_KEYS
     | SERVICE_ENTRY_CALLS
+    | frozenset(WIN32_WAITS)
+    | MSGWAIT_KEYS
 )
+
+
+def is_interesting(key: Optional[str]) -> bool:
+    return key is not None and (key in INTERESTING_KEYS or key.startswith("mapi."))
+
 
 MODULE = ""  # the module-level code
 MAIN = "<main>"  # the body of ``if __name__ == "__main__":``
@@ -204,11 +215,17 @@ def summarize(
     escaping: Set[str],
     attr_calls: Dict[str, int],
     position: Callable[[CallSite], Tuple[int, int]],
+    lines: Tuple[List[int], List[int]] = ([], []),
 ) -> ModuleSummary:
-    """The summary of a module from its own analysis (see the module docstring)."""
-    return _Summarizer(model, resolver, structure, calls_with_keys, position).build(
-        escaping, attr_calls
-    )
+    """The summary of a module from its own analysis (see the module docstring);
+    ``lines``: the definition lines of its functions and classes, in model order."""
+    summarizer = _Summarizer(model, resolver, structure, calls_with_keys, position)
+    fn_lines, cls_lines = lines
+    for fn, line in zip(model.functions, fn_lines):
+        summarizer.lines[id(fn.node)] = line
+    for cls, line in zip(model.classes, cls_lines):
+        summarizer.lines[id(cls.node)] = line
+    return summarizer.build(escaping, attr_calls)
 
 
 class _Summarizer:
@@ -231,15 +248,17 @@ class _Summarizer:
         self._lambda_by_node: Dict[int, FunctionScope] = {
             id(fn.node): fn for fn in model.functions if fn.kind == "lambda"
         }
+        #: node id -> the line of its ``def`` / ``class``
+        self.lines: Dict[int, int] = {}
 
     def build(self, escaping: Set[str], attr_calls: Dict[str, int]) -> ModuleSummary:
         out = ModuleSummary(escaping=set(escaping), attr_calls=dict(attr_calls))
         model = self.model
         module = model.scope
         out.star_imports = list(module.star_imports)
-        out.functions[MODULE] = FunctionFact(MODULE, "<module>", "<module>", "module", 1)
+        out.functions[MODULE] = FunctionFact(MODULE, "<module>", "<module>", "module", 0)
         out.functions[MODULE].imports = list(module.imports)
-        out.functions[MAIN] = FunctionFact(MAIN, "<main>", "<main>", "module", 1)
+        out.functions[MAIN] = FunctionFact(MAIN, "<main>", "<main>", "module", 0)
         for cls in model.classes:
             out.classes[cls.cid] = self._class(cls)
         for fn in model.functions:
@@ -252,8 +271,8 @@ class _Summarizer:
             for arg in site.node.args:
                 if isinstance(arg.value, (cst.Name, cst.Attribute)):
                     key, _ = api_key(self.resolver.ref(arg.value, site.scope))
-                    if key in INTERESTING_KEYS:
-                        out.passed.add(key)
+                    if is_interesting(key):
+                        out.passed.add(key)  # type: ignore[arg-type]
         thread_sites = {id(site): (callee, label) for site, callee, label in self._thread_starts()}
         for site in model.calls:
             fact = self._call(site, thread_sites.get(id(site)))
@@ -321,7 +340,7 @@ class _Summarizer:
         return fact
 
     def _line(self, node: cst.CSTNode) -> int:
-        return 0  # filled by the project from the call positions when it needs them
+        return self.lines.get(id(node), 0)
 
     # -- calls ------------------------------------------------------------------------------
     def _scope_id(self, site: CallSite) -> str:
@@ -340,7 +359,7 @@ class _Summarizer:
         return MODULE
 
     def _call(self, site: CallSite, thread: Optional[Tuple[Callee, str]]) -> Optional[CallFact]:
-        key = site.key if site.key in INTERESTING_KEYS else None
+        key = site.key if is_interesting(site.key) else None
         callee: Optional[Callee] = None
         kind, label = "call", ""
         if thread is not None:

@@ -23,7 +23,7 @@ from .cache import DEFAULT_FOLDER, DiskCache
 from .callgraph import References, Sites
 from .link import Link
 from .model import build_model, walk
-from .positions import Positions
+from .positions import Positions, definition_lines
 from .project import PROJECTS, Project, normalize_newlines
 from .source import parse_lines, with_deep_stack
 from .structure import Structure
@@ -201,6 +201,7 @@ def _summary_of_lines(lines: Sequence[str]) -> Optional[ModuleSummary]:
         refs.escaping,
         refs.attr_calls,
         lambda site: positions.of_call(site.node, site.index),
+        definition_lines(tree, len(model.functions), len(model.classes)),
     )
 
 
