@@ -10,6 +10,7 @@ import sys
 import tempfile
 from typing import Iterator, List, Sequence
 
+from ..analysis.link import display_path
 from ..settings import Settings
 from .config import config_values, ignored_codes
 from .verify import encoding_of, fix_bytes
@@ -58,7 +59,14 @@ def run(args: argparse.Namespace) -> int:
     if paths is None:
         paths = config.get("mapi-service-paths")
     try:
-        settings = Settings.from_values(service_mode=mode, service_paths=paths)
+        settings = Settings.from_values(
+            service_mode=mode,
+            service_paths=paths,
+            project_root=config.get("mapi-project-root"),
+            single_file=config.get("mapi-single-file", "").strip().lower()
+            in ("1", "true", "yes", "on"),
+            no_cache=True,
+        )
     except ValueError as exc:
         print(f"flake8-mapi-service fix: {exc}", file=sys.stderr)
         return 2
@@ -88,22 +96,28 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}:{line}:{col}: {code} not fixed: {reason}", file=report)
         fixed_count += len(outcome.fixes)
         left_count += len(outcome.left)
-        if outcome.changed:
+        changes = [(path, outcome.original, outcome.fixed)] if outcome.changed else []
+        changes += [
+            (display_path(c.path), c.original, c.fixed)
+            for c in outcome.others
+            if c.fixed != c.original
+        ]
+        for changed_path, original, fixed in changes:
             changed_files += 1
             if args.diff:
-                encoding = encoding_of(outcome.original)
+                encoding = encoding_of(original)
                 _write_out(
                     _diff(
-                        path,
-                        outcome.original.decode(encoding, "replace"),
-                        outcome.fixed.decode(encoding, "replace"),
+                        changed_path,
+                        original.decode(encoding, "replace"),
+                        fixed.decode(encoding, "replace"),
                     )
                 )
             else:
                 try:
-                    write_atomically(path, outcome.fixed)
+                    write_atomically(changed_path, fixed)
                 except OSError as exc:
-                    print(f"{path}: cannot be written ({exc.strerror})", file=sys.stderr)
+                    print(f"{changed_path}: cannot be written ({exc.strerror})", file=sys.stderr)
     if fixed_count or left_count:
         verb = "would fix" if args.diff else "fixed"
         summary = f"{verb} {fixed_count} finding(s) in {changed_files} file(s)"

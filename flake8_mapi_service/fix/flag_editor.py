@@ -91,6 +91,8 @@ class Builder:
         self._uses: Dict[Tuple[int, str], List[cst.Name]] = {}
         self._allowed: Dict[object, Set[cst.CSTNode]] = {}
         self._plan: Optional[Plan] = None
+        #: the plan's call is in another module (``edit_definition``)
+        self._foreign = False
 
     # -- public ----------------------------------------------------------------------
     def add(self, plans: Sequence[Plan]) -> Dict[int, str]:
@@ -110,6 +112,22 @@ class Builder:
                 self.replace, self.new_constants, self.inserted = saved
                 skipped[plan.site.index] = str(exc)
         return skipped
+
+    def edit_definition(self, value: cst.BaseExpression, scope: Scope, plan: Plan) -> Optional[str]:
+        """Add a plan's bits where another module's constant is written (the plan's
+        call is not in this module).  Returns why it cannot, or None."""
+        self._plan = plan
+        self._foreign = True
+        try:
+            if plan.kind == "init":
+                self._init(value, scope, {value}, 1)
+            else:
+                self._flags(value, scope, {value}, 1)
+            self._check_nesting()
+        except CannotFix as exc:
+            self.replace, self.new_constants = {}, {}
+            return str(exc)
+        return None
 
     def result(self) -> Optional[cst.Module]:
         if not self.replace and not self.new_constants:
@@ -647,7 +665,9 @@ class Builder:
     def _module_alias(self, scope: Scope) -> Optional[str]:
         """A name of the pywin32 mapi module visible in ``scope``: the one the call itself
         uses (``m.MAPILogonEx``), else the first the module binds."""
-        func = self._current.site.node.func if self._plan is not None else None
+        func = (
+            self._current.site.node.func if self._plan is not None and not self._foreign else None
+        )
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if self.resolver.name_ref(func.value.value, scope) == MAPI_MODULE:
                 return func.value.value

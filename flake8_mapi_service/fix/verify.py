@@ -19,13 +19,24 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from ..analysis.context import Analysis
+from ..analysis.model import argument
 from ..analysis.positions import Positions
 from ..analysis.source import parse, with_deep_stack
+from ..analysis.workspace import WORKSPACE
 from ..runner import Finding, run_rules
 from ..settings import Settings
 from .config import silenced_findings
 from .flag_editor import Builder
 from .plans import FIXABLE, Plan, make_plans
+from .project import (
+    ConstantEdit,
+    ModuleChange,
+    encode_like,
+    plan_constant,
+    read_bytes,
+    reads_in,
+    uses_elsewhere,
+)
 
 _MAX_ROUNDS = 50
 
@@ -42,6 +53,8 @@ class Outcome:
     #: (line, col, code, reason) of every fixable-code finding left alone
     left: List[Tuple[int, int, str, str]] = field(default_factory=list)
     error: Optional[str] = None
+    #: other modules of the project changed to fix this file (a flags constant)
+    others: List[ModuleChange] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -66,7 +79,9 @@ class _File:
         return parse_checked(data)
 
     def analyse(self, module: cst.Module) -> Tuple[Analysis, List[Finding]]:
-        return run_rules(module, self.path, self.settings)
+        """The findings flake8 would report for this text, in the file's project."""
+        view = WORKSPACE.view(self.path, module.code, self.settings) if self.path else None
+        return run_rules(module, self.path or "<fix>", self.settings, view=view)
 
     def verify(
         self,
@@ -119,6 +134,8 @@ class _File:
         fixed: Set[Tuple[int, str]] = set()
         bad: Set[int] = set()
         current = module
+        if an.view is not None:
+            an, findings = self._constants(an, findings, silenced, fixed, out)
         for _ in range(_MAX_ROUNDS):
             wanted = [f for f in findings if (orig[f.site.index], f.code) not in silenced]
             plans = [p for p in make_plans(an, wanted) if orig[p.site.index] not in bad]
@@ -169,7 +186,87 @@ class _File:
                 out.left.append((line, col + 1, f.code, reason))
         out.fixes.sort()
         out.left.sort()
+        if an.view is not None:
+            an.view.project.use_text(self.path, current.code)  # what the file now is
         return out
+
+    def _constants(
+        self,
+        an: Analysis,
+        findings: List[Finding],
+        silenced: Set[Tuple[int, str]],
+        fixed: Set[Tuple[int, str]],
+        out: Outcome,
+    ) -> Tuple[Analysis, List[Finding]]:
+        """Fix flags that are another module's constant where it is written, when
+        every read of it in the project is such a flags argument of this file."""
+        wanted = [f for f in findings if (f.site.index, f.code) not in silenced]
+        groups: Dict[Tuple[Tuple[str, str], object], List[Plan]] = {}
+        for plan in make_plans(an, wanted):
+            constant = plan_constant(an, plan)
+            if constant is not None:
+                groups.setdefault((constant, plan.signature), []).append(plan)
+        for (constant, _), group in groups.items():
+            flags = {id(_flag_node(p)) for p in group}
+            reads = reads_in(an, constant)
+            if not reads or any(id(node) not in flags for node in reads):
+                continue  # the constant is also read for something else here
+            assert an.view is not None
+            project = an.view.project
+            if uses_elsewhere(an.link, project, constant, an.mid):
+                continue
+            editor = ConstantEdit(an, self.settings)
+            target = editor.target(constant)
+            new_text = editor.edit(constant, group[0])
+            if target is None or new_text is None:
+                continue
+            path, old_text = target
+            try:
+                compile(new_text, path, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError):
+                continue
+            checked = self._check_constant(editor, an, findings, group, path, old_text, new_text)
+            if checked is None:
+                project.use_text(path, old_text)
+                continue
+            an, findings = checked
+            fixed |= {(p.site.index, code) for p in group for code in p.codes}
+            original = read_bytes(path) or old_text.encode("utf-8")
+            change = next((c for c in out.others if c.path == path), None)
+            if change is None:
+                out.others.append(ModuleChange(path, original, encode_like(original, new_text)))
+            else:
+                change.fixed = encode_like(change.original, new_text)
+        return an, findings
+
+    def _check_constant(
+        self,
+        editor: ConstantEdit,
+        an: Analysis,
+        findings: List[Finding],
+        group: Sequence[Plan],
+        path: str,
+        old_text: str,
+        new_text: str,
+    ) -> Optional[Tuple[Analysis, List[Finding]]]:
+        """The file's new analysis when the constant edit removes the group's
+        findings and adds none, here or in the edited module."""
+        before_other = editor.analyse(path, old_text)
+        if before_other is None:
+            return None
+        editor.project.use_text(path, new_text)
+        after_other = editor.analyse(path, new_text)
+        if after_other is None or not _keys(after_other[1]) <= _keys(before_other[1]):
+            return None
+        try:
+            new_an, new_findings = self.analyse(an.model.module)
+        except Exception:  # noqa: BLE001 - a candidate the analysis fails on is not kept
+            return None
+        gone = {(p.site.index, code) for p in group for code in p.codes}
+        after = _keys(new_findings)
+        if not after <= _keys(findings) or after & gone:
+            return None
+        return new_an, new_findings
 
     def _attempt(
         self,
@@ -190,6 +287,10 @@ class _File:
         if checked is None:
             return None
         return checked[0], checked[1], checked[2], shift
+
+
+def _flag_node(plan: Plan) -> object:
+    return argument(plan.site.node, 0 if plan.kind == "init" else 3)
 
 
 def fix_bytes(

@@ -1,0 +1,95 @@
+"""``fix`` across modules: a flags constant gets its bits where it is written."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Set, Tuple
+
+from conftest import FIXTURES, OTHERS_OFF, findings, run_flake8
+
+PROJECT = FIXTURES / "projects" / "package_layout"
+
+
+def copy(tmp_path: Path) -> Path:
+    root = tmp_path / "package_layout"
+    shutil.copytree(PROJECT, root, ignore=shutil.ignore_patterns(".mapi_service_cache"))
+    return root
+
+
+def fix(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8_mapi_service.cli", "fix", *args],
+        cwd=str(root),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def lint(root: Path) -> Set[Tuple[str, int, str]]:
+    proc = run_flake8([OTHERS_OFF, "--mapi-no-cache", "."], cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return {(p[2:], line, code) for p, line, _, code, _ in findings(proc.stdout)}
+
+
+def test_the_constant_is_fixed_in_the_module_that_writes_it(tmp_path: Path) -> None:
+    root = copy(tmp_path)
+    mailer = (root / "mailsvc/mailer.py").read_bytes()
+    assert ("mailsvc/mailer.py", 16, "MPS102") in lint(root)
+    proc = fix(root, "mailsvc/mailer.py")
+    assert proc.returncode == 1, proc.stderr  # something was fixed
+    assert "mailsvc/mailer.py:16:12: MPS102 fixed" in proc.stdout
+    assert "mailsvc/mailer.py:16:12: MPS103 fixed" in proc.stdout
+    # the call is untouched; config.py's constant has the bits, in its own spelling
+    assert (root / "mailsvc/mailer.py").read_bytes() == mailer
+    config = (root / "mailsvc/config.py").read_text(encoding="utf-8")
+    assert (
+        "LOGON_FLAGS = mapi.MAPI_EXTENDED | mapi.MAPI_USE_DEFAULT | mapi.MAPI_NT_SERVICE"
+        " | mapi.MAPI_NO_MAIL\n"
+    ) in config
+    assert lint(root) == {("mailsvc/mailer.py", 24, "MPS401")}
+    # idempotent: nothing left to fix
+    again = fix(root, "mailsvc/mailer.py")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_diff_shows_every_file_and_writes_nothing(tmp_path: Path) -> None:
+    root = copy(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    proc = fix(root, "--diff", "mailsvc/mailer.py")
+    assert proc.returncode == 1
+    assert "--- mailsvc/config.py" in proc.stdout
+    assert "+LOGON_FLAGS = mapi.MAPI_EXTENDED" in proc.stdout
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+
+
+def test_a_constant_read_elsewhere_is_fixed_at_the_call(tmp_path: Path) -> None:
+    root = copy(tmp_path)
+    # another module reads LOGON_FLAGS for something else: changing it would change that
+    (root / "mailsvc/audit.py").write_text(
+        "from . import config\n\n\ndef describe():\n    return hex(config.LOGON_FLAGS)\n",
+        encoding="utf-8",
+    )
+    config = (root / "mailsvc/config.py").read_bytes()
+    proc = fix(root, "mailsvc/mailer.py")
+    assert proc.returncode == 1, proc.stderr
+    assert (root / "mailsvc/config.py").read_bytes() == config
+    mailer = (root / "mailsvc/mailer.py").read_text(encoding="utf-8")
+    assert (
+        "mapi.MAPILogonEx(0, config.PROFILE, None, config.LOGON_FLAGS | mapi.MAPI_NT_SERVICE"
+        " | mapi.MAPI_NO_MAIL)"
+    ) in mailer
+    assert lint(root) == {("mailsvc/mailer.py", 24, "MPS401")}
+
+
+def test_single_file_mode_from_the_config_is_honoured(tmp_path: Path) -> None:
+    # with the project off, the constant's value is unknown: no finding, nothing to fix
+    root = copy(tmp_path)
+    (root / "setup.cfg").write_text("[flake8]\nmapi-single-file = true\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    proc = fix(root, "mailsvc/mailer.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
