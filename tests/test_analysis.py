@@ -22,15 +22,13 @@ def found(
     return {(r.line, r.code) for r in analyze(text.splitlines(True), filename, settings)}
 
 
+#: the flag codes (MPS109 aside): the file-level MPS106/107 are left out
+FLAG_CODES = {"MPS101", "MPS102", "MPS103", "MPS108"}
+
+
 def codes(source: str, settings: Settings = ALWAYS, filename: str = "svc.py") -> Set[str]:
     """The flag codes reported anywhere in the file (file-level MPS106/107 left out)."""
-    return {c for _, c in found(source, settings, filename)} & {
-        "MPS101",
-        "MPS102",
-        "MPS103",
-        "MPS108",
-        "MPS109",
-    }
+    return {c for _, c in found(source, settings, filename)} & (FLAG_CODES | {"MPS109"})
 
 
 # -- bindings: pywin32 -----------------------------------------------------------------------
@@ -107,36 +105,87 @@ def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
     assert found(source) == {(line, "MPS102"), (line, "MPS103")}, source
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        # the user's own function named like MAPI
+LOGON_BOTH = ("MPS102", "MPS103")
+
+# (near miss, its positive twin: the same calls where the name *is* MAPI, what the twin reports)
+NOT_MAPI = [
+    # the user's own function named like MAPI
+    (
         "def MAPILogonEx(a, b, c, d):\n    pass\n\nMAPILogonEx(0, '', None, 0)\n",
-        # a method of the user's own class
+        "from win32com.mapi.mapi import MAPILogonEx\n\n\nMAPILogonEx(0, '', None, 0)\n",
+        {(4, c) for c in LOGON_BOTH},
+    ),
+    # a method of the user's own class
+    (
         "class Facade:\n    def MAPILogonEx(self, *a):\n        pass\n\n"
         "Facade().MAPILogonEx(0, '', None, 0)\n",
-        # an object nobody knows
+        "from win32com.mapi import mapi as Facade\n\n\n\nFacade.MAPILogonEx(0, '', None, 0)\n",
+        {(5, c) for c in LOGON_BOTH},
+    ),
+    # an object nobody knows
+    (
         "def run(client):\n    client.MAPILogonEx(0, '', None, 0)\n",
-        # another DLL
+        "from win32com.mapi import mapi as client\ndef run():\n    client.MAPILogonEx(0, '', None, 0)\n",
+        {(3, c) for c in LOGON_BOTH},
+    ),
+    # another DLL
+    (
         "import ctypes\nctypes.windll.user32.MAPILogonEx(0, None, None, 0, None)\n",
-        # an unknown DLL name
+        "import ctypes\nctypes.windll.mapi32.MAPILogonEx(0, None, None, 0, None)\n",
+        {(2, c) for c in LOGON_BOTH},
+    ),
+    # an unknown DLL name
+    (
         "import ctypes, sys\nctypes.WinDLL(sys.argv[1]).MAPILogonEx(0, None, None, 0, None)\n",
-        # a name whose bindings disagree
+        "import ctypes, sys\nctypes.WinDLL('mapi32').MAPILogonEx(0, None, None, 0, None)\n",
+        {(2, c) for c in LOGON_BOTH},
+    ),
+    # a name whose bindings disagree
+    (
         "import other\nfrom win32com.mapi import mapi\n\n"
         "m = mapi if other.ok else other\nm.MAPILogonEx(0, '', None, 0)\n",
-        # a same-named module that is not pywin32's
+        "import other\nfrom win32com.mapi import mapi\n\nm = mapi\nm.MAPILogonEx(0, '', None, 0)\n",
+        {(5, c) for c in LOGON_BOTH},
+    ),
+    # a same-named module that is not pywin32's
+    (
         "import mymail.mapi as mapi\nmapi.MAPILogonEx(0, '', None, 0)\n",
-        # a top-level module of the user's own named like the API's keys
+        "import win32com.mapi.mapi as mapi\nmapi.MAPILogonEx(0, '', None, 0)\n",
+        {(2, c) for c in LOGON_BOTH},
+    ),
+    # a top-level module of the user's own named like the API's keys
+    (
         "import mapi\nmapi.MAPIInitialize(None)\nmapi.MAPILogonEx(0, '', None, 0)\n",
+        "from win32com.mapi import mapi\nmapi.MAPIInitialize(None)\nmapi.MAPILogonEx(0, '', None, 0)\n",
+        {(2, "MPS101"), (2, "MPS106"), (2, "MPS107")} | {(3, c) for c in LOGON_BOTH},
+    ),
+    (
         "import kernel32\nimport mapiobj\nkernel32.Sleep(1)\nmapiobj.Logoff(0, 0, 0)\n",
-        # pywin32's mapi module has no Simple MAPI (AttributeError, not mapi32.dll)
+        # kernel32.dll's Sleep on the MAPI thread, a session's Logoff after MAPIUninitialize
+        "import ctypes; from win32com.mapi import mapi; mapi.MAPIInitialize((0, 0x10000))\n"
+        "kernel32 = ctypes.windll.kernel32; mapiobj = mapi.MAPILogonEx(0, '', None, 0x18000)\n"
+        "kernel32.Sleep(1); mapi.MAPIUninitialize()\n"
+        "mapiobj.Logoff(0, 0, 0)\n",
+        {(1, "MPS106"), (3, "MPS401"), (4, "MPS104")},
+    ),
+    # pywin32's mapi module has no Simple MAPI (AttributeError, not mapi32.dll)
+    (
         "from win32com.mapi import mapi\n"
         "mapi.MAPILogon(0, None, None, mapi.MAPI_LOGON_UI, 0)\n"
         "mapi.MAPISendMail(0, 0, None, mapi.MAPI_DIALOG, 0)\n",
-    ],
-)
-def test_what_is_not_mapi(source: str) -> None:
+        "from ctypes import windll; mapi = windll.mapi32\n"
+        "mapi.MAPILogon(0, None, None, 1, 0)\n"
+        "mapi.MAPISendMail(0, 0, None, 8, 0)\n",
+        {(2, "MPS201"), (2, "MPS301"), (3, "MPS202"), (3, "MPS301")},
+    ),
+]
+
+
+@pytest.mark.parametrize("source, twin, twin_finds", NOT_MAPI)
+def test_what_is_not_mapi(source: str, twin: str, twin_finds: Set[Tuple[int, str]]) -> None:
     assert found(source) == set()
+    # positive twin: the same calls through a name that is MAPI are reported, on their lines
+    assert found(twin) == twin_finds, twin
 
 
 def test_the_call_inside_a_users_wrapper_is_mapi() -> None:
@@ -203,6 +252,15 @@ def test_logon_flag_values(body: str, expr: str, want: Set[str]) -> None:
     lines = body.splitlines() + [f"return mapi.MAPILogonEx(0, '', None, {expr})"]
     source = PRELUDE + "\n\ndef run():\n" + "".join(f"    {line}\n" for line in lines)
     assert codes(source) - {"MPS109"} == want, source
+    # and on the call's line (the cases that want nothing share this path with those that
+    # want a code: a plugin that reported nothing would fail those)
+    call = source.count("\n")
+    assert {(ln, c) for ln, c in found(source) if c in FLAG_CODES} == {(call, c) for c in want}
+    # each case's own positive twin: the same flags with MAPI_NO_MAIL masked out at the call
+    # lack it for sure, whatever the other bits are
+    twin = source.replace(f"None, {expr})", f"None, ({expr}) & ~mapi.MAPI_NO_MAIL)")
+    assert twin != source
+    assert (call, "MPS103") in found(twin), twin
 
 
 def test_a_module_rebinding_a_documented_name_wins() -> None:
@@ -217,11 +275,18 @@ def test_a_global_written_by_a_function_is_unknown() -> None:
         "def run():\n    mapi.MAPILogonEx(0, '', None, FLAGS)\n"
     )
     assert codes(source) - {"MPS109"} == set()
+    # positive twin: the function writes a local of its own, FLAGS stays NT
+    twin = source.replace(
+        "    global FLAGS\n    FLAGS = CONFIG.flags\n",
+        "    flags = CONFIG.flags\n    return flags\n",
+    )
+    assert found(twin) == {(twin.count("\n"), "MPS103")}
 
 
 def test_mps109_only_for_undetermined_bits() -> None:
     source = PRELUDE + "\n\ndef run(flags):\n    mapi.MAPILogonEx(0, '', None, flags)\n"
     assert codes(source) == {"MPS109"}
+    assert found(source) == {(source.count("\n"), "MPS109")}
     source = PRELUDE + "\n\ndef run():\n    mapi.MAPILogonEx(0, '', None, BOTH)\n"
     assert codes(source) == set()
 
@@ -345,9 +410,9 @@ INIT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("body, call, want", INIT_CASES)
-def test_initialize_flag_values(body: str, call: str, want: Set[str]) -> None:
-    lines = body.splitlines() + [call]
+@pytest.mark.parametrize("body, call_text, want", INIT_CASES)
+def test_initialize_flag_values(body: str, call_text: str, want: Set[str]) -> None:
+    lines = body.splitlines() + [call_text]
     source = (
         INIT_PRELUDE
         + "\n\ndef run(CONFIG):\n"
@@ -355,6 +420,26 @@ def test_initialize_flag_values(body: str, call: str, want: Set[str]) -> None:
         + "    mapi.MAPIUninitialize()\n"
     )
     assert codes(source) - {"MPS109"} == want, source
+    call = source.count("\n") - 1  # MAPIUninitialize() follows the call
+    assert {(ln, c) for ln, c in found(source) if c in FLAG_CODES} == {(call, c) for c in want}
+    # the case's own positive twin: the same statements with 0 for MAPI_NT_SERVICE and
+    # known values for the unknown ones: the flags lack MAPI_NT_SERVICE for sure
+    tail = source[len(INIT_PRELUDE) :]
+    for unknown, known in INIT_KNOWN.items():
+        tail = tail.replace(unknown, known)
+    twin = INIT_PRELUDE + tail
+    assert twin != source or want, source
+    assert (call, "MPS101") in found(twin), twin
+
+
+#: what the INIT_CASES twins write instead (mapi.MAPI_NT_SERVICE before MAPI_NT_SERVICE)
+INIT_KNOWN = {
+    "mapi.MAPI_NT_SERVICE": "0",
+    "MAPI_NT_SERVICE": "0",
+    "mapi.MAPIInitialize(CONFIG)": "mapi.MAPIInitialize(None)",
+    "CONFIG.fill(byref(init))": "CONFIG.fill(None)",
+    "CONFIG.block()": "InitBlock(0, 0)",
+}
 
 
 # -- service context ------------------------------------------------------------------------------
@@ -403,6 +488,8 @@ def _with_logon(extra: str) -> str:
 def test_service_detection(kind: str) -> None:
     source = _with_logon(SERVICE_FILES[kind])
     assert "MPS102" in codes(source, AUTO) or "MPS103" in codes(source, AUTO)
+    logon = source.count("\n")
+    assert {(logon, "MPS102"), (logon, "MPS103")} <= found(source, AUTO)
     assert codes(source, Settings(service_mode="never")) - {"MPS109"} == set()
 
 
@@ -411,6 +498,9 @@ def test_not_service_code(kind: str) -> None:
     source = _with_logon(NOT_SERVICE_FILES[kind])
     assert codes(source, AUTO) - {"MPS109"} == set()
     assert {"MPS102", "MPS103"} <= codes(source, ALWAYS)
+    # the positive twin (the same file as service code) on the logon's line
+    logon = source.count("\n")
+    assert {(logon, "MPS102"), (logon, "MPS103")} <= found(source, ALWAYS)
 
 
 @pytest.mark.parametrize(
@@ -427,8 +517,14 @@ def test_not_service_code(kind: str) -> None:
 )
 def test_service_paths(filename: str, globs: Tuple[str, ...], service: bool) -> None:
     settings = Settings.from_values(service_paths=",".join(globs))
-    got = codes(_with_logon(""), settings, filename) - {"MPS109"}
+    source = _with_logon("")
+    got = codes(source, settings, filename) - {"MPS109"}
     assert (got == {"MPS102", "MPS103"}) is service
+    logon = source.count("\n")
+    both = {(logon, "MPS102"), (logon, "MPS103")}
+    assert found(source, settings, filename) == (both if service else set())
+    # positive twin of the paths that do not match: the same file name as service code
+    assert found(source, ALWAYS, filename) == both
 
 
 def test_settings_reject_an_unknown_mode() -> None:

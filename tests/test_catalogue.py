@@ -111,3 +111,5 @@ def test_fix_does_not(rule: Rule, example_results: Dict[str, Set[str]]) -> None:
     got = example_results.get(f"{rule.code}_fix", set())
     assert rule.code not in got, f"{rule.code}'s fix still gives it"
     assert "MPS000" not in got
+    # positive twin: the same run (same options) reports the code on the rule's example
+    assert rule.code in example_results.get(f"{rule.code}_example", set())

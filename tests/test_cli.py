@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,10 @@ def test_explain_unknown_code_exits_2(capsys: pytest.CaptureFixture[str]) -> Non
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "unknown code 'MPS999'" in captured.err
+    # positive twin: a known code of the same shape prints its page, and no error
+    assert main(["explain", "MPS109"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == explain(RULES_BY_CODE["MPS109"]) and captured.err == ""
 
 
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,16 +76,29 @@ def test_console_script_end_to_end() -> None:
     assert proc.returncode == 0 and "MPS107" in proc.stdout
 
 
+#: a service that needs no fix: ``fix --diff`` parses it (libcst) and exits 0
+FIXED_SERVICE = Path(__file__).resolve().parent / "fix_cases" / "star_import.fixed.py"
+
+
 def test_the_cli_does_not_import_libcst() -> None:
     code = (
         "import sys\n"
         "from flake8_mapi_service.cli import main\n"
-        "main(['rules'])\n"
-        "main(['explain', 'MPS101'])\n"
+        "assert main(['rules']) == 0\n"
+        "assert main(['explain', 'MPS101']) == 0\n"
         "assert 'libcst' not in sys.modules, 'libcst imported'\n"
+        # positive twin: the command that needs libcst does import it, in the same process
+        "assert main(['fix', '--diff', sys.argv[1]]) == 0\n"
+        "assert 'libcst' in sys.modules, 'libcst not imported by fix'\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(FIXED_SERVICE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
+    assert "# MPS101: init-without-nt-service" in proc.stdout
 
 
 def test_flake8_knows_the_plugin_version() -> None:

@@ -54,6 +54,8 @@ def test_no_page_without_a_code() -> None:
     codes = {r.code for r in RULES}
     stray = [p.name for p in RULES_DIR.glob("*.md") if p.stem not in codes]
     assert stray == []
+    # the glob does see the pages: one per code
+    assert sorted(p.stem for p in RULES_DIR.glob("*.md")) == sorted(codes)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

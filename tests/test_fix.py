@@ -103,6 +103,15 @@ def test_there_are_cases() -> None:
         assert path.with_name(path.stem + ".fixed.py").is_file(), path
 
 
+def fixable_findings(data: bytes, path: Path, settings: Settings) -> List[Tuple[int, str]]:
+    """(line, code) of the findings fix should repair: the fixable ones not expected left."""
+    left = expected_left(data)
+    return sorted(f for f in lint(data, str(path), settings) if f[1] in FIXABLE and f not in left)
+
+
+ALWAYS = Settings(service_mode="always")
+
+
 def test_case(case: Tuple[Path, bytes, bytes, Settings]) -> None:
     path, before, after, settings = case
     out = fix_bytes(before, str(path), settings)
@@ -110,6 +119,16 @@ def test_case(case: Tuple[Path, bytes, bytes, Settings]) -> None:
     assert out.fixed.decode() == after.decode()
     assert sorted((line, code) for line, _, code, _ in out.left) == expected_left(before)
     assert bool(out.fixes) == (before != after)
+    assert sorted((line, code) for line, _, code in out.fixes) == fixable_findings(
+        before, path, settings
+    )
+    if before == after:
+        # a case fix leaves alone (not service code): its positive twin, the same file as
+        # service code, has findings, and fix repairs every one of them
+        twin = fix_bytes(before, str(path), ALWAYS)
+        assert twin.fixed != before and twin.left == []
+        want = fixable_findings(before, path, ALWAYS)
+        assert want and sorted((line, code) for line, _, code in twin.fixes) == want
 
 
 def test_case_crlf(case: Tuple[Path, bytes, bytes, Settings]) -> None:
@@ -123,11 +142,17 @@ def test_case_crlf(case: Tuple[Path, bytes, bytes, Settings]) -> None:
 
 
 def test_case_is_idempotent(case: Tuple[Path, bytes, bytes, Settings]) -> None:
-    path, _, after, settings = case
+    path, before, after, settings = case
     out = fix_bytes(after, str(path), settings)
     assert out.fixed == after
     assert out.fixes == []
     assert len(out.left) == len(expected_left(after))
+    # positive twin: the file before the fix has exactly the fixes that make it ``after``
+    # (for a case that is not service code: the same file as service code)
+    twin_settings = settings if before != after else ALWAYS
+    twin = fix_bytes(before, str(path), twin_settings)
+    want = fixable_findings(before, path, twin_settings)
+    assert want and sorted((line, code) for line, _, code in twin.fixes) == want
 
 
 def test_case_lints_clean(case: Tuple[Path, bytes, bytes, Settings]) -> None:
@@ -136,6 +161,8 @@ def test_case_lints_clean(case: Tuple[Path, bytes, bytes, Settings]) -> None:
     found_before = lint(before, str(path), settings)
     found_after = lint(after, str(path), settings)
     left = expected_left(before)
+    # the counts below are not vacuous: a case fix changes has fixable findings before
+    assert any(code in FIXABLE for _, code in found_before) == (before != after)
     assert Counter(code for _, code in found_after if code in FIXABLE) == Counter(
         code for _, code in left
     )
@@ -198,12 +225,30 @@ def test_a_name_bound_to_something_else_is_not_reused() -> None:
     out = fix_bytes(SHADOWED, "svc.py")
     assert out.fixed == SHADOWED
     assert [(line, code) for line, _, code, _ in out.left] == [(9, "MPS102")]
+    # positive twin: with the name unbound (a comment in its place) fix adds MAPI's constant
+    twin = SHADOWED.replace(
+        b"MAPI_NT_SERVICE = 1  # not MAPI's value: fix must not reuse or redefine it",
+        b"# the name is not bound here",
+    )
+    out = fix_bytes(twin, "svc.py")
+    assert out.fixes == [(9, 19, "MPS102")] and out.left == []
+    assert b"MAPI_NT_SERVICE = 0x00010000\n" in out.fixed
+    assert b'MAPILogonEx(0, "p", None, 0x8000 | MAPI_NT_SERVICE)' in out.fixed
 
 
 def test_unparsable_file_is_not_touched() -> None:
     data = b"def broken(:\n    mapi.MAPIInitialize(None)\n"
     out = fix_bytes(data, "broken.py")
     assert out.error is not None and out.fixed == data
+    # the same with pywin32's mapi imported, as service code: still untouched ...
+    data = b"from win32com.mapi import mapi\n" + data
+    out = fix_bytes(data, "broken.py", ALWAYS)
+    assert out.error is not None and out.fixed == data and out.fixes == []
+    # ... where its positive twin, the def repaired, is fixed at the call
+    twin = data.replace(b"broken(:", b"broken():")
+    out = fix_bytes(twin, "broken.py", ALWAYS)
+    assert out.error is None and out.fixes == [(3, 5, "MPS101")]
+    assert out.fixed == twin.replace(b"(None)", b"((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))")
 
 
 def test_encoding_and_other_bytes_are_kept() -> None:
@@ -518,6 +563,10 @@ def test_fixable_codes_are_known() -> None:
 def test_a_result_that_does_not_parse_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     from flake8_mapi_service import fix
 
+    # Fault injection, on purpose: the editor builds its replacements as libcst nodes of the
+    # flag expressions it rewrites, so no real input makes it produce text that does not
+    # parse (test_generated_*_round_trip compile every result).  Only a broken _rewrite
+    # reaches the check that refuses such a result.
     def broken(self: fix.Builder, expr: object, scope: object) -> object:
         return cst.Name("lambda")  # "f(0, p, None, lambda)" does not parse
 
@@ -534,6 +583,11 @@ def test_a_result_that_does_not_parse_is_never_kept(monkeypatch: pytest.MonkeyPa
 def test_a_fix_that_adds_a_finding_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     from flake8_mapi_service import fix
 
+    # Fault injection, on purpose: the editor changes a definition only when every read of
+    # the name is a call that gets the same fix (else it adds the bits at the call), and it
+    # adds only the bits the finding asks for, so no known input makes a fix add another
+    # finding (shared constants, parameter defaults, closures and ctypes structures were
+    # tried).  Only a _rewrite that adds a wrong-family flag reaches the refusal.
     def wrong_family(self: fix.Builder, expr: object, scope: object) -> object:
         # MAPI_BEST_ACCESS in logon flags is MPS108: the check must refuse it
         return cst.parse_expression(
@@ -790,3 +844,20 @@ def test_pathological_nesting_is_left_alone_without_crashing(tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     assert "cannot be parsed" in proc.stdout + proc.stderr
     assert deep.read_text(encoding="utf-8") == text
+    # positive twin: shallow nesting, and a call to fix, as service code: parsed and fixed
+    shallow = tmp_path / "shallow.py"
+    twin = "from win32com.mapi import mapi\nx = (((1)))\nmapi.MAPIInitialize(None)\n"
+    shallow.write_text(twin, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8_mapi_service.cli", "fix", "--mapi-service=always"]
+        + [str(shallow)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "cannot be parsed" not in proc.stdout + proc.stderr
+    assert f"{shallow}:3:1: MPS101 fixed" in proc.stdout
+    assert shallow.read_text(encoding="utf-8") == twin.replace(
+        "(None)", "((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))"
+    )

@@ -72,6 +72,11 @@ def _run_paths(tmp_path: Path, *args: str) -> Set[Tuple[str, int, str]]:
 def test_auto_mode_leaves_a_non_service_file_alone(tmp_path: Path) -> None:
     _write(tmp_path, "worker.py", WORKER)
     assert _run(tmp_path, "worker.py") == set()
+    # positive twin, still in auto mode: the same worker declares itself a service by
+    # logging on with MAPI_NT_SERVICE, and gets the service findings
+    declares = WORKER.replace("mapi.MAPI_EXTENDED)", "mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE)")
+    _write(tmp_path, "declares.py", declares)
+    assert _run(tmp_path, "declares.py") == {(5, "MPS101"), (5, "MPS106"), (6, "MPS103")}
 
 
 def test_always_makes_any_file_service_code(tmp_path: Path) -> None:
@@ -105,9 +110,13 @@ def test_service_paths_several_globs(tmp_path: Path) -> None:
     _write(tmp_path, "c/worker.py", WORKER)
     got = _run_paths(tmp_path, "--mapi-service-paths=a/*.py", "a", "b", "c")
     assert {p for p, _, _ in got} == {"a/worker.py"}
+    assert got == {("a/worker.py", line, code) for line, code in AS_SERVICE}
     # comma-separated, spaces allowed; "*/b/*" matches the absolute path
     got = _run_paths(tmp_path, "--mapi-service-paths=a/*.py, */b/*", "a", "b", "c")
     assert {p for p, _, _ in got} == {"a/worker.py", "b/worker.py"}
+    assert got == {
+        (p, line, code) for p in ("a/worker.py", "b/worker.py") for line, code in AS_SERVICE
+    }
 
 
 # -- configuration files ------------------------------------------------------------------

@@ -64,6 +64,10 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 
 def test_an_engine_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fault injection, on purpose: MPS000 is the safety net for a bug in the engine, and no
+    # known input makes the engine raise (every such input found so far was fixed, and
+    # test_robustness.py asserts that generated and hostile inputs never give MPS000).
+    # Only an engine that raises reaches this branch of Plugin.run.
     monkeypatch.setattr(runner, "analyze", _boom)
     got = _run_plugin(SOURCE)
     assert len(got) == 1
@@ -77,6 +81,9 @@ def test_an_engine_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch)
 def test_a_rule_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch) -> None:
     from flake8_mapi_service.rules.init_logon import InitFlags
 
+    # Fault injection, on purpose: no real input makes a rule raise (that would be a bug,
+    # and test_robustness.py asserts no input gives MPS000), so a rule whose check raises
+    # is the only way to show that such a bug becomes one MPS000 and not a traceback.
     def broken(self: object, site: object, an: object) -> None:
         raise KeyError("x")
 
@@ -86,25 +93,33 @@ def test_a_rule_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch) ->
     assert "(KeyError)" in got[0][2]
 
 
-def test_mps000_through_flake8_has_no_traceback(tmp_path: Path) -> None:
-    (tmp_path / "svc.py").write_text(SOURCE, encoding="utf-8")
-    (tmp_path / "desktop.py").write_text("import os\n\nprint(os.sep)\n", encoding="utf-8")
+def _flake8_with_a_broken_engine(
+    tmp_path: Path, exc: str, files: List[str]
+) -> subprocess.CompletedProcess:
+    """flake8 in a subprocess whose engine raises ``exc`` on every file.  Fault injection:
+    no real input makes the engine raise (see test_an_engine_exception_becomes_one_mps000)."""
     script = textwrap.dedent(
         f"""\
         import sys
         import flake8_mapi_service.runner as runner
 
         def boom(*args, **kwargs):
-            raise ZeroDivisionError("analysis bug")
+            raise {exc}("analysis bug")
 
         runner.analyze = boom
         from flake8.main.cli import main
-        sys.exit(main(["-j1", "--format={FORMAT}", "svc.py", "desktop.py"]))
+        sys.exit(main(["-j1", "--format={FORMAT}", *{files!r}]))
         """
     )
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
     )
+
+
+def test_mps000_through_flake8_has_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "desktop.py").write_text("import os\n\nprint(os.sep)\n", encoding="utf-8")
+    proc = _flake8_with_a_broken_engine(tmp_path, "ZeroDivisionError", ["svc.py", "desktop.py"])
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     got = [(p, line, col, code) for p, line, col, code, _ in findings(proc.stdout)]
@@ -115,23 +130,15 @@ def test_mps000_through_flake8_has_no_traceback(tmp_path: Path) -> None:
 def test_noqa_mps000_is_honoured(tmp_path: Path) -> None:
     # the documented workaround: silence the file's first line
     (tmp_path / "svc.py").write_text("# noqa: MPS000\n" + SOURCE, encoding="utf-8")
-    script = textwrap.dedent(
-        f"""\
-        import sys
-        import flake8_mapi_service.runner as runner
-
-        def boom(*args, **kwargs):
-            raise ValueError("analysis bug")
-
-        runner.analyze = boom
-        from flake8.main.cli import main
-        sys.exit(main(["-j1", "--format={FORMAT}", "svc.py"]))
-        """
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
-    )
+    proc = _flake8_with_a_broken_engine(tmp_path, "ValueError", ["svc.py"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    # positive twin: the same first line naming another code does not silence MPS000
+    (tmp_path / "other.py").write_text("# noqa: MPS101\n" + SOURCE, encoding="utf-8")
+    proc = _flake8_with_a_broken_engine(tmp_path, "ValueError", ["other.py"])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    got = [(p, line, col, code) for p, line, col, code, _ in findings(proc.stdout)]
+    assert got == [("other.py", 1, 1, "MPS000")]
 
 
 # -- unparsable files -------------------------------------------------------------------------
@@ -141,6 +148,10 @@ def test_a_file_libcst_cannot_parse_gets_no_finding() -> None:
     broken = SOURCE + "\ndef (:\n    mapi.MAPIInitialize(None)\n"
     assert source.parse(broken) is None
     assert _run_plugin(broken) == []
+    # positive twin: the same file with the def repaired reports both calls
+    repaired = broken.replace("def (:", "def f():")
+    got = [(line, col, text.split()[0]) for line, col, text, _ in _run_plugin(repaired)]
+    assert got == [(7, 8, "MPS101"), (7, 8, "MPS106"), (11, 4, "MPS101")]
 
 
 def test_flake8_reports_the_syntax_error_and_no_mps(tmp_path: Path) -> None:
@@ -150,14 +161,31 @@ def test_flake8_reports_the_syntax_error_and_no_mps(tmp_path: Path) -> None:
     assert "E999" in codes
     assert mps(proc.stdout) == set()
     assert "Traceback" not in proc.stderr
+    # positive twin: the same file with the colon flake8 wanted gets its MPS findings
+    (tmp_path / "svc.py").write_text(SOURCE + "\nif True:\n    pass\n", encoding="utf-8")
+    proc = run_flake8(["--mapi-service=always", "svc.py"], cwd=tmp_path)
+    assert "E999" not in {code for _, _, _, code, _ in findings(proc.stdout)}
+    assert mps(proc.stdout) == {(7, "MPS101"), (7, "MPS106")}
 
 
-def test_deeply_nested_code_is_no_mps000() -> None:
-    depth = 300
+def _nested_logon(depth: int) -> str:
     expr = "(" * depth + "mapi.MAPI_NO_MAIL" + ")" * depth
-    source = f"from win32com.mapi import mapi\nmapi.MAPILogonEx(0, '', None, {expr})\n"
+    return f"from win32com.mapi import mapi\nmapi.MAPILogonEx(0, '', None, {expr})\n"
+
+
+def test_deeply_nested_code_is_no_mps000(monkeypatch: pytest.MonkeyPatch) -> None:
+    depth = 300
+    source = _nested_logon(depth)
     got = [text.split()[0] for _, _, text, _ in _run_plugin(source)]
     assert "MPS000" not in got
+    # the same findings as one pair of parentheses: none (not service code in auto mode)
+    assert _run_plugin(source) == _run_plugin(_nested_logon(1)) == []
+    # positive twin: as service code, the flags are evaluated through all 300 levels
+    monkeypatch.setattr(Plugin, "settings", Settings(service_mode="always"))
+    got = [(line, col, text.split()[0]) for line, col, text, _ in _run_plugin(source)]
+    assert got == [(2, 0, "MPS102")]
+    shallow = _run_plugin(_nested_logon(1))
+    assert got == [(line, col, text.split()[0]) for line, col, text, _ in shallow]
 
 
 # -- the text check ----------------------------------------------------------------------------
@@ -181,6 +209,7 @@ def _modules_after(source: str, settings: str = "Settings()") -> subprocess.Comp
         Plugin.settings = {settings}
         out = list(Plugin(ast.parse(source), source.splitlines(True), "x.py").run())
         print(len(out), "libcst" in sys.modules)
+        print(*sorted((line, text.split()[0]) for line, _, text, _ in out))
         """
     )
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -189,13 +218,17 @@ def _modules_after(source: str, settings: str = "Settings()") -> subprocess.Comp
 def test_a_non_mapi_file_does_not_import_libcst() -> None:
     proc = _modules_after("import os\n\nprint(os.getcwd())\n")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["0", "False"]
+    assert proc.stdout.splitlines()[0].split() == ["0", "False"]
+    # positive twin: the probe sees libcst, and findings, once a file concerns MAPI
+    proc = _modules_after(SOURCE)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["2 True", "(7, 'MPS101') (7, 'MPS106')"]
 
 
 def test_a_mapi_file_does_import_libcst() -> None:
     proc = _modules_after("from win32com.mapi import mapi\nmapi.MAPIInitialize(None)\n")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["0", "True"]
+    assert proc.stdout.splitlines()[0].split() == ["0", "True"]
 
 
 def test_always_mode_analyses_even_without_the_words() -> None:
@@ -203,7 +236,11 @@ def test_always_mode_analyses_even_without_the_words() -> None:
     # so the text check no longer decides (the UI rules need no MAPI word)
     proc = _modules_after("import os\n", settings="Settings(service_mode='always')")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["0", "True"]
+    assert proc.stdout.splitlines()[0].split() == ["0", "True"]
+    # positive twin: a UI call in a file without any MAPI word is found
+    proc = _modules_after("import os\ninput('x')\n", settings="Settings(service_mode='always')")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["1 True", "(2, 'MPS205')"]
 
 
 def test_positions_are_the_start_of_the_call(tmp_path: Path) -> None:

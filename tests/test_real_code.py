@@ -60,21 +60,55 @@ def pywin32(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_no_finding_and_no_crash_on_pywin32(pywin32: Path) -> None:
+DEMO = Path("win32", "Demos", "service", "serviceEvents.py")
+_DEMO_LINE = "        # do nothing at all - just wait to be stopped\n"
+
+
+def _demo_with_a_mapi_mistake(pywin32: Path, root: Path) -> Tuple[Path, Set[Tuple[int, str]]]:
+    """The positive twin of pywin32's sources: its service demo, in the same layout below
+    ``root``, with a comment of SvcDoRun replaced by a MAPI initialization lacking
+    MAPI_NT_SERVICE; and the findings it gets in auto mode."""
+    text = (pywin32 / DEMO).read_text(encoding="utf-8")
+    assert text.count(_DEMO_LINE) == 1
+    line = text[: text.index(_DEMO_LINE)].count("\n") + 1
+    twin = root / DEMO
+    twin.parent.mkdir(parents=True)
+    call = "        from win32com.mapi import mapi; mapi.MAPIInitialize(None)\n"
+    twin.write_text(text.replace(_DEMO_LINE, call), encoding="utf-8")
+    # the call's MPS101, the file's MPS106/MPS107 there, and the demo's own wait on the
+    # next line, now on the thread that initialized MAPI, is MPS401
+    found = {(line, "MPS101"), (line, "MPS106"), (line, "MPS107"), (line + 1, "MPS401")}
+    return twin, found
+
+
+def _mps(output: str) -> Set[Tuple[int, str]]:
+    return {(line, code) for _, line, _, code, _ in findings(output)}
+
+
+def test_no_finding_and_no_crash_on_pywin32(pywin32: Path, tmp_path: Path) -> None:
     files = list(pywin32.rglob("*.py"))
     assert len(files) >= 250
     proc = run_flake8(["--select=MPS", str(pywin32)])
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
+    # positive twin: the same run over one of those files with a MAPI mistake in it
+    twin, want = _demo_with_a_mapi_mistake(pywin32, tmp_path / "twin")
+    proc = run_flake8(["--select=MPS", str(tmp_path / "twin")])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert _mps(proc.stdout) == want
 
 
-def test_pywin32_service_demos_get_no_finding(pywin32: Path) -> None:
+def test_pywin32_service_demos_get_no_finding(pywin32: Path, tmp_path: Path) -> None:
     # the services pywin32 ships (issue: "pywin32's own service demos get no finding")
     demos = pywin32 / "win32" / "Demos" / "service"
     assert len(list(demos.glob("*.py"))) >= 3
     proc = run_flake8(["--select=MPS", str(demos)])
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+    # positive twin: a demo that initializes MAPI the wrong way is reported
+    twin, want = _demo_with_a_mapi_mistake(pywin32, tmp_path / "twin")
+    proc = run_flake8(["--select=MPS", str(twin)])
+    assert _mps(proc.stdout) == want, proc.stdout + proc.stderr
 
 
 def test_mapisend_as_service_code(pywin32: Path) -> None:

@@ -196,6 +196,16 @@ def test_a_clean_run_is_valid_sarif_on_stdout(tmp_path: Path) -> None:
     log = json.loads(proc.stdout)
     assert log["runs"][0]["results"] == []
     assert {r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]} == {r.code for r in RULES}
+    # positive twin: the same options on a file with a mistake give its result on stdout
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from win32com.mapi import mapi\n\n"
+        'VALUE = mapi.MAPILogonEx(0, "", None, mapi.MAPI_NT_SERVICE)\n',
+        encoding="utf-8",
+    )
+    proc = run_flake8([SARIF, "--statistics", "--show-source", str(bad)], cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert _keys_from_sarif(json.loads(proc.stdout)) == {("bad.py", 3, 9, "MPS103")}
 
 
 def test_output_file_is_overwritten_and_extra_output_kept_out(tmp_path: Path) -> None:
@@ -256,6 +266,16 @@ def test_no_network_access(tmp_path: Path) -> None:
     assert "network access attempted" not in proc.stderr
     assert proc.returncode == 1, proc.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
+    # positive twin: the guard does catch an attempt, made where flake8 would run
+    attempt = NO_NETWORK.replace(
+        "from flake8.main.cli import main\nsys.exit(main(sys.argv[1:]))",
+        "socket.create_connection(('localhost', 9))",
+    )
+    assert attempt != NO_NETWORK
+    proc = subprocess.run(
+        [sys.executable, "-c", attempt], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 1 and "network access attempted" in proc.stderr, proc.stderr
 
 
 # -- README's GitHub Actions recipe -------------------------------------------------------

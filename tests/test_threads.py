@@ -255,6 +255,26 @@ def test_a_thread_root_also_called_directly_is_left_out() -> None:
     )
     assert not an.on_mapi_thread(site(an, "time.sleep(1)"))
     assert not an.on_mapi_thread(site(an, "time.sleep(2)"))
+    # positive twin: poll is no thread target and the stop method no control handler:
+    # both run on the MAPI thread
+    twin = make(
+        """
+        class Svc(win32serviceutil.ServiceFramework):
+            def SvcDoRun(self):
+                mapi.MAPIInitialize(INIT)
+                threading.Thread(target=print).start()
+                self.poll()
+                self.Stop()
+
+            def poll(self):
+                time.sleep(1)
+
+            def Stop(self):
+                time.sleep(2)
+        """
+    )
+    assert twin.on_mapi_thread(site(twin, "time.sleep(1)"))
+    assert twin.on_mapi_thread(site(twin, "time.sleep(2)"))
 
 
 def test_recursion_and_cycles_terminate() -> None:
@@ -364,6 +384,23 @@ def test_objects_not_created_by_the_module_are_not_waits() -> None:
     )
     for text in ("self.ev.wait()", "other.wait()", "self.mixed.get()", '"x".join'):
         assert an.waits.classify(site(an, text)) is None, text
+    # positive twin: the same waits on objects the module creates are classified
+    twin = make(
+        """
+        class Svc:
+            def __init__(self, ev):
+                self.ev = threading.Event()
+                self.mixed = queue.Queue()
+
+            def run(self, other):
+                self.ev.wait()
+                self.mixed.get()
+        """
+    )
+    wait = twin.waits.classify(site(twin, "self.ev.wait()"))
+    assert wait is not None and (wait.name, wait.timeout) == ("Event.wait", FOREVER)
+    wait = twin.waits.classify(site(twin, "self.mixed.get()"))
+    assert wait is not None and (wait.name, wait.timeout) == ("Queue.get", FOREVER)
 
 
 def test_self_attributes_from_a_base_class_init() -> None:
@@ -548,6 +585,16 @@ def test_the_result_escaping_is_unknown() -> None:
             """,
             set(),
         ),
+        # its positive twin: no pump before the wait on the next turn
+        (
+            """
+            def run(stop):
+                while True:
+                    print("tick")
+                    win32event.MsgWaitForMultipleObjects([stop], 0, 100, win32event.QS_ALLINPUT)
+            """,
+            {(5, "MPS402")},
+        ),
         (
             """
             def run(stop):
@@ -601,6 +648,19 @@ def test_the_result_escaping_is_unknown() -> None:
                     pythoncom.PumpWaitingMessages()
             """,
             set(),
+        ),
+        # its positive twin: no path adds QS_POSTMESSAGE to the mask
+        (
+            """
+            def run(stop):
+                mask = win32event.QS_TIMER
+                if stop:
+                    mask |= win32event.QS_TIMER
+                rc = win32event.MsgWaitForMultipleObjects([stop], 0, -1, mask)
+                if rc == win32event.WAIT_OBJECT_0 + 1:
+                    pythoncom.PumpWaitingMessages()
+            """,
+            {(6, "MPS404")},
         ),
     ],
 )
@@ -682,9 +742,7 @@ def _nested(header: str, depth: int, inner: List[str]) -> List[str]:
     return lines + [indent + text for text in inner]
 
 
-@pytest.mark.parametrize("header", ["while True:", "if ready():", "for x in xs:", "try:"])
-def test_deep_nesting_terminates(header: str) -> None:
-    depth = 90
+def _deep_nesting(header: str, depth: int) -> List[str]:
     inner = [
         "time.sleep(3)",
         "rc = win32event.MsgWaitForMultipleObjects([h], 0, 100, win32event.QS_ALLINPUT)",
@@ -698,7 +756,13 @@ def test_deep_nesting_terminates(header: str) -> None:
             body.append("    " * level + "finally:")
             body.append("    " * level + "    pass")
     lines = ["import time, pythoncom, win32event", "from win32com.mapi import mapi", "def svc(h):"]
-    lines += ["    mapi.MAPIInitialize((0, 0x10000))"] + body
+    return lines + ["    mapi.MAPIInitialize((0, 0x10000))"] + body
+
+
+@pytest.mark.parametrize("header", ["while True:", "if ready():", "for x in xs:", "try:"])
+def test_deep_nesting_terminates(header: str) -> None:
+    depth = 90
+    lines = _deep_nesting(header, depth)
     start = time.perf_counter()
     results = analyze([line + "\n" for line in lines], "deep.py", ALWAYS)
     assert time.perf_counter() - start < 60
@@ -706,17 +770,44 @@ def test_deep_nesting_terminates(header: str) -> None:
     assert "MPS000" not in codes
     # the branch that pumps tests WAIT_OBJECT_0 + 0, and the message case (1) reaches no pump
     assert "MPS403" in codes and "MPS402" not in codes
+    # the same findings as one level of nesting, each 89 lines further down
+    shallow = analyze([line + "\n" for line in _deep_nesting(header, 1)], "deep.py", ALWAYS)
+    shift = depth - 1
+    deep = {(r.line, r.code) for r in results}
+    assert deep == {(r.line + (shift if r.line > 4 else 0), r.code) for r in shallow}
+    # the sleep blocks the MAPI thread unless it is in a loop that pumps
+    sleep, wait = 4 + depth + 1, 4 + depth + 2
+    want = {(4, "MPS106"), (4, "MPS107"), (wait, "MPS403")}
+    if header in ("if ready():", "try:"):
+        want.add((sleep, "MPS401"))
+    assert deep == want
 
 
-def test_long_elif_chain_on_the_result() -> None:
+#: observed ~0.5 s for 2,000 elif branches; ~20x that for a loaded 2-core machine
+ELIF_CHAIN_SECONDS = 10.0
+
+
+def _elif_chain(else_branch: str) -> List[str]:
     lines = ["import pythoncom, win32event", "def svc(h):", "    while True:"]
     lines.append("        rc = win32event.MsgWaitForMultipleObjects([h], 0, 100, 0xFF)")
     lines += ["        if rc == 0:", "            break"]
     for i in range(2000):
         lines += [f"        elif rc == {i + 300}:", "            pass"]
-    lines += ["        else:", "            pythoncom.PumpWaitingMessages()"]
+    return lines + ["        else:", "            " + else_branch]
+
+
+def test_long_elif_chain_on_the_result() -> None:
+    lines = _elif_chain("pythoncom.PumpWaitingMessages()")
+    start = time.perf_counter()
     results = analyze([line + "\n" for line in lines], "chain.py", ALWAYS)
+    assert time.perf_counter() - start < ELIF_CHAIN_SECONDS
     assert [r.code for r in results] == []
+    # positive twin: the same chain whose else branch does not pump never pumps the
+    # message case (1), reported at the wait
+    start = time.perf_counter()
+    twin = analyze([line + "\n" for line in _elif_chain("pass")], "chain.py", ALWAYS)
+    assert time.perf_counter() - start < ELIF_CHAIN_SECONDS
+    assert [(r.line, r.code) for r in twin] == [(4, "MPS402")]
 
 
 def test_a_message_branch_calling_an_unknown_function_is_unknown() -> None:

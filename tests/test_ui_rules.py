@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import List, Set, Tuple
 
 from conftest import FIXTURES, OTHERS_OFF, findings, mps, run_flake8
+from test_fixtures import expectations, options
 
 SERVICE = (
     "import win32serviceutil\n\n\n"
@@ -47,6 +48,15 @@ def test_messages_name_the_flags_and_the_call(tmp_path: Path) -> None:
     assert (15, "MPS201") in codes(result)
 
 
+def _ui_and_sending(output: str) -> Set[Tuple[str, int, str]]:
+    """(fixture path, line, code) of every MPS2xx/MPS3xx finding in flake8's output."""
+    return {
+        (Path(path).resolve().relative_to(FIXTURES).as_posix(), line, code)
+        for path, line, _, code, _ in findings(output)
+        if code.startswith(("MPS2", "MPS3"))
+    }
+
+
 def test_service_mode_never_silences_every_ui_and_sending_code() -> None:
     files = sorted(str(p) for p in (FIXTURES / "ui").glob("*.py")) + sorted(
         str(p) for p in (FIXTURES / "sending").glob("*.py")
@@ -55,6 +65,22 @@ def test_service_mode_never_silences_every_ui_and_sending_code() -> None:
     assert proc.returncode in (0, 1), proc.stderr
     found = {code for _, code in mps(proc.stdout)}
     assert not {c for c in found if c.startswith(("MPS2", "MPS3"))}, found
+    # positive twin: the same files in auto mode report the MPS2xx/MPS3xx findings their
+    # trailing comments expect (fixtures that need their own options are left out)
+    auto = run_flake8([OTHERS_OFF, *files])
+    assert auto.returncode == 1, auto.stderr
+    plain = {
+        Path(p).relative_to(FIXTURES).as_posix(): Path(p) for p in files if not options(Path(p))
+    }
+    want = {
+        (rel, line, code)
+        for rel, path in plain.items()
+        for line, code in expectations(path)
+        if code.startswith(("MPS2", "MPS3"))
+    }
+    assert len(want) > 40, want
+    got = {f for f in _ui_and_sending(auto.stdout) if f[0] in plain}
+    assert got == want, sorted(got ^ want)
 
 
 def test_a_module_of_your_own_named_mapi_is_not_mapi(tmp_path: Path) -> None:
@@ -66,6 +92,15 @@ def test_a_module_of_your_own_named_mapi_is_not_mapi(tmp_path: Path) -> None:
         "    mapi.MAPIAddress(0, 0, None, 0, None, 0, None, 0, 0, None, None)\n"
     )
     assert not {c for _, c in codes(lint(tmp_path, body)) if c.startswith(("MPS2", "MPS3"))}
+    # positive twin: the same calls (same lines) through mapi32.dll are Simple MAPI
+    twin = body.replace("import mapi\n\n", "import ctypes\nmapi = ctypes.windll.mapi32\n")
+    assert codes(lint(tmp_path, twin, name="twin.py")) == {
+        (15, "MPS201"),
+        (15, "MPS301"),
+        (16, "MPS202"),
+        (16, "MPS301"),
+        (17, "MPS203"),
+    }
 
 
 def test_shadowed_ui_names_are_not_ui(tmp_path: Path) -> None:
@@ -78,6 +113,16 @@ def test_shadowed_ui_names_are_not_ui(tmp_path: Path) -> None:
         "    MessageBox(0, 'a', 'b', 0)\n"
     )
     assert "MPS205" not in {c for _, c in codes(lint(tmp_path, body))}
+    # positive twin: the builtin input, not shadowed by a function of the module
+    unshadowed = body.replace("def input(prompt)", "def log_input(prompt)")
+    assert codes(lint(tmp_path, unshadowed, name="twin.py")) == {(19, "MPS205")}
+    # a parameter shadows win32api's MessageBox imported by the module; unshadowed, it is UI
+    imported = body.replace(
+        "import servicemanager\n", "import servicemanager; from win32api import MessageBox\n"
+    )
+    assert codes(lint(tmp_path, imported, name="imported.py")) == set()
+    twin = imported.replace("def work(MessageBox)", "def work(box)")
+    assert codes(lint(tmp_path, twin, name="twin2.py")) == {(20, "MPS205")}
 
 
 def test_extra_ui_calls_and_server_services_from_a_config_file(tmp_path: Path) -> None:
@@ -161,3 +206,17 @@ def test_not_ui(tmp_path: Path) -> None:
         "ctypes.windll.user32.MessageBoxExW(None, 'a', 'b', 0x200000, 0x0409)\n"
     )
     assert not codes(lint(tmp_path, body, "--mapi-service=always"))
+    # positive twin: each line changed to its UI neighbour is reported, on its line
+    twin = (
+        "import ctypes, win32api, win32gui, win32con\n"
+        "from PyQt5 import QtWidgets, QtCore\n"
+        "win32gui.MessageBox(None, 'hidden', 'cls', 0)\n"
+        "win32api.MessageBox(0, 'a', 'b', win32con.MB_OK)\n"
+        "QtWidgets.QApplication([])\n"
+        "QtWidgets.QDialog()\n"
+        "QtWidgets.QMessageBox.about(None, 'a', 'b')\n"
+        "ctypes.windll.user32.MessageBoxW(None, 'a', 'b', 0x40)\n"
+        "ctypes.windll.user32.MessageBoxExW(None, 'a', 'b', 0x0, 0x0409)\n"
+    )
+    got = codes(lint(tmp_path, twin, "--mapi-service=always", name="twin.py"))
+    assert got == {(line, "MPS205") for line in range(3, 10)}
