@@ -558,3 +558,26 @@ def test_a_method_called_through_its_class_passes_the_instance() -> None:
         "\n    def run(self):\n        Mailer.logon(self, NT | mapi.MAPI_EXTENDED)\n"
     )
     assert found(source) == {(11, "MPS103")}
+
+
+def test_a_conditional_between_the_same_module_is_that_module() -> None:
+    source = (
+        "import other\nfrom win32com.mapi import mapi\n"
+        "m = mapi if other.ok else mapi\nm.MAPILogonEx(0, '', None, 0)\n"
+    )
+    assert found(source) == {(4, "MPS102"), (4, "MPS103")}
+    # near miss: two different modules
+    other = source.replace("else mapi", "else other")
+    assert found(other) == set()
+
+
+def test_a_global_statement_that_only_reads_keeps_the_value() -> None:
+    source = (
+        "from win32com.mapi import mapi\nFLAGS = mapi.MAPI_NT_SERVICE\n\n\n"
+        "def configure():\n    global FLAGS\n    print(FLAGS)\n\n\n"
+        "def run():\n    mapi.MAPILogonEx(0, '', None, FLAGS)\n"
+    )
+    assert found(source) == {(11, "MPS103")}
+    # near miss: a function that writes it makes it unknown
+    written = source.replace("print(FLAGS)", "FLAGS = 0")
+    assert found(written) == set()

@@ -198,6 +198,10 @@ class Resolver:
             return self._attr_ref(node, scope, depth)
         if isinstance(node, cst.Call):
             return self._call_ref(node, scope, depth)
+        if isinstance(node, cst.IfExp):
+            # ``mapi if fast else mapi``: the same either way
+            body = self.ref(node.body, scope, depth + 1)
+            return body if body == self.ref(node.orelse, scope, depth + 1) else None
         if isinstance(node, cst.Subscript):
             base = self.ref(node.value, scope, depth + 1)
             if base is not None and base.startswith("dll:") and "." not in base:

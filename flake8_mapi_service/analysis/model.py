@@ -468,9 +468,9 @@ class _Walker(cst.CSTVisitor):
             self.scope.bind(node.rest.value, OpaqueSource("match"))
 
     def visit_Global(self, node: cst.Global) -> None:
+        # a module name becomes volatile only where a function assigns it (build_model)
         for item in node.names:
             self.scope.global_names.add(item.name.value)
-            self.module_scope.volatile.add(item.name.value)
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         for item in node.names:
@@ -731,6 +731,10 @@ def walk(
 def build_model(module: cst.Module) -> ModuleModel:
     walker = _Walker(module)
     walk(walker, module, walker.stmts)
+    for fn in walker.functions:
+        for name in fn.global_names:
+            if name in fn.bindings:  # ``global X`` then ``X = ...``: written elsewhere
+                walker.module_scope.volatile.add(name)
     seen: Dict[str, int] = {}
     for fn in walker.functions:
         base = fn.qualname if fn.kind == "function" else _lambda_name(fn)
