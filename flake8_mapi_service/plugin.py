@@ -14,7 +14,7 @@ from typing import Any, ClassVar, FrozenSet, Generator, List, Sequence, Tuple, T
 from . import __version__
 from .analysis.project import PROJECTS
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
-from .prefilter import may_concern_mapi
+from .prefilter import lowered_bytes_concern_mapi, may_concern_mapi
 from .settings import SERVICE_MODES, Settings, named_codes
 
 Report = Tuple[int, int, str, Type[Any]]
@@ -168,11 +168,10 @@ class Plugin:
             self.filename,
             root=settings.project_root or None,
             excluded=settings.exclude,
-            concerns_mapi=lambda text: may_concern_mapi([text]),
+            concerns_mapi=lowered_bytes_concern_mapi,
         )
         if found is None:
             return False
         project, _ = found
         mid = project.use_text(self.filename, "".join(self.lines))
-        relevant = project.relevant(settings.path_is_service)
-        return mid is not None and mid in relevant
+        return mid is not None and mid in project.relevance(settings.path_is_service)

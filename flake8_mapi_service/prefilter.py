@@ -17,3 +17,11 @@ WORDS = ("mapi", "outlook", "servicefram", "servicemanager", "win32serviceutil",
 def may_concern_mapi(lines: Sequence[str]) -> bool:
     text = "".join(lines).lower()
     return any(word in text for word in WORDS)
+
+
+_BYTE_WORDS = tuple(word.encode("ascii") for word in WORDS)
+
+
+def lowered_bytes_concern_mapi(lowered: bytes) -> bool:
+    """The same check on a file's bytes, already lowercased (the project's scan)."""
+    return any(word in lowered for word in _BYTE_WORDS)

@@ -14,14 +14,17 @@ what messages show.  Imports resolve the way Python would find the files:
 module beside the importing file (``import mailer``); relative imports from
 the importing file's package.
 
-``scan`` reads every file once, cheaply (no parse): whether the text may
-concern MAPI (the plugin's text check), and the modules its import statements
-name (a regular expression over the text; it may see imports that are not
-there, in strings, which only makes the project a little larger).  From it the
-project knows which modules are *relevant* (those that may concern MAPI, the
-modules they import, transitively, and the modules that import them,
-transitively) and which modules each file's findings may depend on (its
-component: the relevant modules connected to it by imports).  Nothing is
+``scan`` reads every file once, cheaply (no parse, no decoding): whether its
+bytes may concern MAPI (the plugin's text check) and whether they name a
+service entry.  ``relevance`` says which modules are worth analysing: the
+MAPI modules, and the service modules (with their direct importers: a
+subclass of a project service base class) with everything they import,
+transitively, since service code may reach it.  ``needed`` adds what the
+MAPI modules import, transitively (constants, helpers); a file's findings
+depend only on the needed modules connected to it by imports (its
+component).  Imports are read with a regular expression over the text, only
+for the modules these closures visit (it may see imports that are not there,
+in strings, which only makes the project a little larger).  Nothing is
 parsed for a file outside every component.
 """
 
@@ -34,6 +37,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+#: words of service code (the prefilter's, without MAPI's own)
+SERVICE_WORDS = (b"servicefram", b"servicemanager", b"win32serviceutil", b"servicectrl")
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
 #: folders that are never the project's own code
 SKIPPED_DIRS = frozenset(
@@ -71,18 +76,20 @@ def find_root(path: str, explicit: Optional[str] = None) -> str:
 
 @dataclass
 class FileScan:
-    """What one read of a file tells: its text's words and its imports."""
+    """What one read of a file tells (the text and its imports come on demand)."""
 
     mid: str
     path: str
     #: the text may concern MAPI (the plugin's text check)
     concerns_mapi: bool
-    #: the modules its import statements name, as written (relative ones with dots)
-    imports: List[str]
-    #: a hash of the bytes read (the summary cache's key)
-    digest: str
-    #: the text could not be read
+    #: the text names a service entry (ServiceFramework, servicemanager...)
+    service_words: bool
+    #: the text could not be read or decoded
     unreadable: bool = False
+    #: the text, when the project holds it (stdin, a buffer)
+    text: Optional[str] = None
+    imports: Optional[List[str]] = None
+    digest: str = ""
 
 
 @dataclass
@@ -180,9 +187,8 @@ class Project:
     def __init__(
         self,
         root: str,
-        concerns_mapi: Callable[[str], bool],
+        concerns_mapi: Callable[[bytes], bool],
         excluded: Sequence[str] = (),
-        overrides: Optional[Dict[str, str]] = None,
     ) -> None:
         self.root = root
         self.index = ModuleIndex(root)
@@ -192,18 +198,20 @@ class Project:
         #: too many files: the project is not used
         self.too_large = False
         self._walk()
-        self._graph: Optional[Dict[str, Set[str]]] = None
-        self._relevant: Optional[FrozenSet[str]] = None
+        self._imports: Dict[str, Set[str]] = {}
+        self._analysed: Optional[FrozenSet[str]] = None
+        self._needed: Optional[FrozenSet[str]] = None
+        self._mapi: Set[str] = set()
         self._components: Dict[str, FrozenSet[str]] = {}
-        self._texts: Dict[str, str] = {}
-        for path, text in (overrides or {}).items():
-            self.use_text(path, text)
 
     # -- files ------------------------------------------------------------------------
     def mid_of(self, path: str) -> Optional[str]:
         """The module id of a file inside the root (None outside it)."""
         absolute = os.path.abspath(path)
-        rel = os.path.relpath(absolute, self.root)
+        try:
+            rel = os.path.relpath(absolute, self.root)
+        except ValueError:  # another drive
+            return None
         if rel.startswith(".."):
             return None
         return rel.replace(os.sep, "/")
@@ -253,26 +261,24 @@ class Project:
             found = self.files[mid] = self._read(mid, self.index.paths[mid])
         return found
 
-    def _read(self, mid: str, path: str) -> FileScan:
+    def _bytes(self, path: str) -> Optional[bytes]:
         try:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError:
-            return FileScan(mid, path, False, [], "", unreadable=True)
-        if len(data) > MAX_FILE_BYTES:
-            return FileScan(mid, path, False, [], "", unreadable=True)
-        return self._scan_bytes(mid, path, data)
+            return None
+        return data if len(data) <= MAX_FILE_BYTES else None
 
-    def _scan_bytes(self, mid: str, path: str, data: bytes) -> FileScan:
-        text = decode(data)
-        if text is None:
-            return FileScan(mid, path, False, [], "", unreadable=True)
-        return self._scan_text(mid, path, text)
-
-    def _scan_text(self, mid: str, path: str, text: str) -> FileScan:
-        self._texts[mid] = text
+    def _read(self, mid: str, path: str) -> FileScan:
+        data = self._bytes(path)
+        if data is None:
+            return FileScan(mid, path, False, False, unreadable=True)
+        lowered = data.lower()
         return FileScan(
-            mid, path, self._concerns_mapi(text), scan_imports(text), content_digest(text)
+            mid,
+            path,
+            self._concerns_mapi(lowered),
+            any(word in lowered for word in SERVICE_WORDS),
         )
 
     def use_text(self, path: str, text: str) -> Optional[str]:
@@ -283,36 +289,81 @@ class Project:
             return None
         if mid not in self.index.paths:
             self.index.add(mid, os.path.abspath(path))
-        scan = self._scan_text(mid, os.path.abspath(path), normalize_newlines(text))
+        text = normalize_newlines(text)
         old = self.files.get(mid)
+        if old is not None and old.text == text:
+            return mid
+        lowered = text.lower().encode("utf-8", "surrogatepass")
+        scan = FileScan(
+            mid,
+            os.path.abspath(path),
+            self._concerns_mapi(lowered),
+            any(word in lowered for word in SERVICE_WORDS),
+            text=text,
+        )
+        scan.imports = scan_imports(text)
+        scan.digest = content_digest(text)
+        if old is not None and old.text is None and not old.unreadable:
+            # the file as first read from disk: the same text changes nothing
+            disk = self.text(mid)
+            if disk == text:
+                old.text, old.imports, old.digest = text, scan.imports, scan.digest
+                return mid
         self.files[mid] = scan
-        if old is None or old.imports != scan.imports or old.concerns_mapi != scan.concerns_mapi:
-            self._graph = None
-            self._relevant = None
+        if (
+            old is None
+            or old.imports != scan.imports
+            or old.concerns_mapi != scan.concerns_mapi
+            or old.service_words != scan.service_words
+        ):
+            self._imports.pop(mid, None)
+            self._analysed = None
+            self._needed = None
             self._components = {}
         return mid
 
     def text(self, mid: str) -> Optional[str]:
-        if mid not in self._texts:
-            self.scan(mid)
-        return self._texts.get(mid)
+        """A module's text (the overriding text, or what is on disk)."""
+        scan = self.scan(mid)
+        if scan is None or scan.unreadable:
+            return None
+        if scan.text is None:
+            data = self._bytes(scan.path)
+            text = decode(data) if data is not None else None
+            if text is None:
+                scan.unreadable = True
+                return None
+            return text
+        return scan.text
+
+    def digest(self, mid: str) -> str:
+        """The hash of a module's text: its summary's key in the cache."""
+        scan = self.scan(mid)
+        if scan is None or scan.unreadable:
+            return ""
+        if not scan.digest:
+            text = self.text(mid)
+            scan.digest = content_digest(text) if text is not None else ""
+        return scan.digest
 
     # -- imports and relevance ------------------------------------------------------------
-    def _scan_all(self) -> None:
-        for mid in list(self.index.paths):
-            self.scan(mid)
-
     def imports_of(self, mid: str) -> Set[str]:
         """Project modules a file's import statements name (and their packages)."""
+        found = self._imports.get(mid)
+        if found is not None:
+            return found
         scan = self.scan(mid)
         out: Set[str] = set()
-        if scan is None:
-            return out
-        for ref in scan.imports:
-            found = self.index.resolve(mid, ref)
-            if found is not None and found[0] != mid:
-                out.add(found[0])
-                out.update(self._packages_of(found[0]))
+        if scan is not None and not scan.unreadable:
+            if scan.imports is None:
+                text = self.text(mid)
+                scan.imports = scan_imports(text) if text is not None else []
+            for ref in scan.imports:
+                resolved = self.index.resolve(mid, ref)
+                if resolved is not None and resolved[0] != mid:
+                    out.add(resolved[0])
+                    out.update(self._packages_of(resolved[0]))
+        self._imports[mid] = out
         return out
 
     def _packages_of(self, mid: str) -> List[str]:
@@ -325,56 +376,81 @@ class Project:
                 out.append(init)
         return out
 
-    def graph(self) -> Dict[str, Set[str]]:
-        if self._graph is None:
-            self._scan_all()
-            self._graph = {mid: self.imports_of(mid) for mid in self.index.paths}
-        return self._graph
+    def relevance(self, is_service_path: Callable[[str], bool] = lambda p: False) -> FrozenSet[str]:
+        """The modules worth analysing.
 
-    def relevant(self, is_service_path: Callable[[str], bool] = lambda p: False) -> FrozenSet[str]:
-        """Modules that may concern MAPI, what they import, and what imports them."""
-        if self._relevant is None:
-            graph = self.graph()
-            seeds = {
-                mid
-                for mid, scan in self.files.items()
-                if scan.concerns_mapi or is_service_path(scan.path)
+        Seeds are the modules that may concern MAPI and the service modules
+        (service words in the text, or ``--mapi-service-paths``) with their
+        direct importers (a subclass of a project service base class).  Worth
+        analysing: the MAPI modules, and the service modules with everything
+        they import, transitively (service code may reach it)."""
+        if self._analysed is None:
+            for mid in self.index.paths:
+                self.scan(mid)
+            self._mapi = {m for m, s in self.files.items() if s.concerns_mapi}
+            service = {
+                m
+                for m, s in self.files.items()
+                if s.service_words or (not s.unreadable and is_service_path(s.path))
             }
-            forward = _closure(seeds, graph)
-            reverse_graph: Dict[str, Set[str]] = {}
-            for mid, targets in graph.items():
-                for t in targets:
-                    reverse_graph.setdefault(t, set()).add(mid)
-            backward = _closure(seeds, reverse_graph)
-            self._relevant = frozenset(forward | backward)
-        return self._relevant
+            service |= self._direct_importers(service)
+            self._analysed = frozenset(self._mapi | _closure(service, self.imports_of))
+        return self._analysed
 
-    def component(self, mid: str, relevant: FrozenSet[str]) -> FrozenSet[str]:
-        """The relevant modules connected to ``mid`` by imports (either way)."""
-        if mid not in relevant:
-            return frozenset()
+    def needed(self, is_service_path: Callable[[str], bool] = lambda p: False) -> FrozenSet[str]:
+        """The modules whose summaries an analysed module may need: those worth
+        analysing and everything the MAPI modules import, transitively."""
+        if self._needed is None:
+            analysed = self.relevance(is_service_path)
+            self._needed = frozenset(analysed | _closure(self._mapi, self.imports_of))
+        return self._needed
+
+    def _direct_importers(self, targets: Set[str]) -> Set[str]:
+        """Modules importing one of ``targets`` (read only where the text names one)."""
+        if not targets:
+            return set()
+        stems = set()
+        for mid in targets:
+            parts = mid.rsplit(".", 1)[0].split("/")
+            stems.add(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1])
+        words = [stem.lower().encode() for stem in stems if stem]
+        out: Set[str] = set()
+        for mid, scan in self.files.items():
+            if mid in targets or scan.unreadable:
+                continue
+            text = self.text(mid) if scan.text is None else scan.text
+            if text is None:
+                continue
+            lowered = text.lower().encode("utf-8", "surrogatepass")
+            if any(word in lowered for word in words) and self.imports_of(mid) & targets:
+                out.add(mid)
+        return out
+
+    def component(self, mid: str, needed: FrozenSet[str]) -> FrozenSet[str]:
+        """The needed modules connected to ``mid`` by imports (either way)."""
+        if mid not in needed:
+            return frozenset({mid})
         found = self._components.get(mid)
         if found is not None:
             return found
-        graph = self.graph()
         undirected: Dict[str, Set[str]] = {}
-        for a in relevant:
-            for b in graph.get(a, ()):
-                if b in relevant:
+        for a in needed:
+            for b in self.imports_of(a):
+                if b in needed:
                     undirected.setdefault(a, set()).add(b)
                     undirected.setdefault(b, set()).add(a)
-        members = frozenset(_closure({mid}, undirected))
+        members = frozenset(_closure({mid}, lambda m: undirected.get(m, set())))
         for m in members:
             self._components[m] = members
         return members
 
 
-def _closure(seeds: Iterable[str], graph: Dict[str, Set[str]]) -> Set[str]:
+def _closure(seeds: Iterable[str], successors: Callable[[str], Set[str]]) -> Set[str]:
     seen = set(seeds)
     todo = list(seen)
     while todo:
         current = todo.pop()
-        for nxt in graph.get(current, ()):
+        for nxt in successors(current):
             if nxt not in seen:
                 seen.add(nxt)
                 todo.append(nxt)
@@ -432,7 +508,7 @@ class Projects:
         *,
         root: Optional[str],
         excluded: Sequence[str],
-        concerns_mapi: Callable[[str], bool],
+        concerns_mapi: Callable[[bytes], bool],
     ) -> Optional[Tuple[Project, str]]:
         """The project of a checked file and the file's module id; None when the
         file is outside its root or the project is too large to read."""

@@ -16,7 +16,7 @@ import ast
 import os
 from typing import Callable, Dict, FrozenSet, Optional, Sequence, Tuple
 
-from ..prefilter import may_concern_mapi
+from ..prefilter import lowered_bytes_concern_mapi
 from ..settings import Settings
 from .bindings import Resolver
 from .cache import DEFAULT_FOLDER, DiskCache
@@ -41,25 +41,30 @@ class View:
         workspace: Workspace,
         project: Project,
         mid: str,
-        relevant: FrozenSet[str],
+        analysed: FrozenSet[str],
         settings: Settings,
     ) -> None:
         self.workspace = workspace
         self.project = project
         self.mid = mid
-        self.relevant = relevant
+        #: the modules worth analysing
+        self.analysed = analysed
         self.settings = settings
 
     @property
+    def needed(self) -> FrozenSet[str]:
+        """The modules whose summaries the analysed modules may need."""
+        return self.project.needed(self.settings.path_is_service)
+
+    @property
     def in_project(self) -> bool:
-        """The file is relevant to the project (it may concern MAPI, or is connected
-        by imports to modules that do)."""
-        return self.mid in self.relevant
+        """The file is worth analysing in its project (it may concern MAPI, or
+        service code may reach it)."""
+        return self.mid in self.analysed
 
     @property
     def digest(self) -> str:
-        scan = self.project.scan(self.mid)
-        return scan.digest if scan is not None else ""
+        return self.project.digest(self.mid)
 
     def paths(self) -> Dict[str, str]:
         """Module id -> its absolute path (what ``--mapi-service-paths`` globs match)."""
@@ -84,7 +89,7 @@ class Workspace:
             filename,
             root=settings.project_root or None,
             excluded=settings.exclude,
-            concerns_mapi=lambda t: may_concern_mapi([t]),
+            concerns_mapi=lowered_bytes_concern_mapi,
         )
         if found is None:
             return None
@@ -92,8 +97,8 @@ class Workspace:
         mid = project.use_text(filename, text)
         if mid is None:
             return None
-        relevant = project.relevant(lambda path: settings.path_is_service(path))
-        return View(self, project, mid, relevant, settings)
+        analysed = project.relevance(settings.path_is_service)
+        return View(self, project, mid, analysed, settings)
 
     # -- summaries -------------------------------------------------------------------------
     def cache_for(self, project: Project, settings: Settings) -> DiskCache:
@@ -109,10 +114,9 @@ class Workspace:
 
     def summary(self, project: Project, mid: str, cache: DiskCache) -> Optional[ModuleSummary]:
         """A module's summary from its text on disk (or the checked file's text)."""
-        scan = project.scan(mid)
-        if scan is None or scan.unreadable:
+        digest = project.digest(mid)
+        if not digest:
             return None
-        digest = scan.digest
         if digest in self._summaries:
             return self._summaries[digest]
         found = cache.get(digest)
@@ -134,11 +138,8 @@ class Workspace:
     def link(self, view: View, own: Callable[[], ModuleSummary]) -> Link:
         project = view.project
         cache = self.cache_for(project, view.settings)
-        members = sorted(project.component(view.mid, view.relevant) or {view.mid})
-        key: Tuple[object, ...] = (
-            project.root,
-            tuple((m, project.scan(m).digest if project.scan(m) else "") for m in members),  # type: ignore[union-attr]
-        )
+        members = sorted(project.component(view.mid, view.needed))
+        key: Tuple[object, ...] = (project.root, tuple((m, project.digest(m)) for m in members))
         found = self._links.get(key)
         if found is not None:
             return found

@@ -16,6 +16,7 @@ is verified the project sees the edited text; a rejected edit is undone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Set, Tuple
 
@@ -67,8 +68,16 @@ def _flag_expression(plan: Plan) -> object:
 
 def uses_elsewhere(link: Link, project: Project, constant: Constant, here: str) -> bool:
     """True when a module other than ``here`` (or the defining module, beyond its
-    assignment) may read the constant."""
+    assignment) may read the constant.  A module outside the link whose text has
+    the constant's name as a word may: that is enough to leave the constant alone."""
     mid, name = constant
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    for other in project.index.paths:
+        if other in link.modules or other == here:
+            continue
+        text = project.text(other)
+        if text is None or word.search(text):
+            return True
     for other in link.modules:
         if other == here:
             continue
