@@ -6,6 +6,9 @@
   parts of a file define the same name.
 * ``large_service_file``: one service module of about 18,000 lines, built the
   same way from as many fixture parts as it takes.
+* ``stdlib_project``: stdlib modules copied into a project of their own.
+* ``generated_project``: about 300 modules, copies of a fixture project (MAPI
+  and service code across modules) importing copies of ordinary code.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -84,3 +87,47 @@ def large_service_file(path: Path, lines: int = 18_000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_join(parts), encoding="utf-8")
     return path
+
+
+def stdlib_project(directory: Path, sample: Sequence[Path]) -> Path:
+    """A project of its own (a root marker) holding copies of stdlib modules."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pyproject.toml").write_text("[project]\nname = 'stdlib-sample'\n")
+    for path in sample:
+        (directory / path.name).write_bytes(path.read_bytes())
+    return directory
+
+
+def generated_project(
+    directory: Path, ordinary_sources: Sequence[Path], apps: int = 8, ordinary: int = 268
+) -> Tuple[Path, List[Path]]:
+    """A project of about 300 modules: ``apps`` copies of the package_layout fixture
+    project (a service, a mailer, a config module and the package's ``__init__``:
+    MAPI and service code calling across modules), each importing a few of
+    ``ordinary`` modules copied from ``ordinary_sources`` (code without MAPI).
+    Returns the root and the MAPI modules."""
+    template = FIXTURES / "projects" / "package_layout" / "mailsvc"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pyproject.toml").write_text("[project]\nname = 'generated'\n")
+    lib = directory / "ordinary"
+    lib.mkdir(exist_ok=True)
+    (lib / "__init__.py").write_text('"""Ordinary code: no MAPI here."""\n')
+    for i in range(ordinary):
+        source = ordinary_sources[i % len(ordinary_sources)]
+        (lib / f"lib_{i:03d}.py").write_bytes(source.read_bytes())
+    mapi_modules: List[Path] = []
+    for a in range(apps):
+        package = directory / f"app{a}"
+        package.mkdir(exist_ok=True)
+        for module in sorted(template.glob("*.py")):
+            text = module.read_text(encoding="utf-8")
+            if module.name == "mailer.py":
+                picks = [(a * 7 + k * 13) % ordinary for k in range(3)]
+                text = text.replace(
+                    "from . import config\n",
+                    "from . import config\n"
+                    + "".join(f"from ordinary import lib_{p:03d}  # noqa: F401\n" for p in picks),
+                )
+            (package / module.name).write_text(text, encoding="utf-8")
+            mapi_modules.append(package / module.name)
+    return directory, mapi_modules

@@ -7,17 +7,24 @@ Each benchmark runs whole flake8 processes (``benchmarks/flake8_side.py``), the
 two sides alternating (with, without, without, with, ...) for several rounds,
 with ``--isolated -j1`` so that neither config files nor parallelism blur the
 cost of the plugin.  It prints, per benchmark, the median wall time of each
-side, the median of the per-round ratios (with / without) of wall time (the
-targets) and of CPU time (user + system: steadier on a busy machine), and the
-median peak memory (max RSS of the process) of each side:
+side, the median of the per-round ratios (first side / second side) of wall
+time (the targets) and of CPU time (user + system: steadier on a busy
+machine), and the median peak memory (max RSS of the process) of each side:
 
-a. real code without MAPI: a sample of Python's own standard library;
-b. editor latency: one small file without MAPI, the whole process;
-c. MAPI-dense service code: a few hundred modules generated from fixtures/;
-d. one large service file (about 18,000 lines) generated from fixtures/;
+a. real code without MAPI: a sample of Python's own standard library, as a
+   project of its own (the project is read, nothing is parsed for it);
+b. a generated project of about 300 modules (32 MAPI and service modules
+   calling across modules, the rest ordinary code), with a cold cache (emptied
+   before every run) and a warm one;
+c. the editor case: one MAPI module of that project checked alone with a warm
+   cache, against the same run with ``--mapi-single-file`` (both with the
+   plugin: what reading the project adds);
+d. MAPI-dense service code: a few hundred modules generated from fixtures/;
+e. one large service file (about 18,000 lines) generated from fixtures/;
+f. one small file without MAPI, the whole process;
 
 and the plugin's own split (text check, parse, analysis, positions), measured
-in this process on the inputs of a, c and d.  Requires the project installed
+in this process on the inputs of a, d and e.  Requires the project installed
 (``pip install -e .``) and a POSIX system (peak memory comes from wait4).
 """
 
@@ -27,6 +34,7 @@ import argparse
 import ast
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,12 +58,29 @@ COMMON = ["--isolated", "-j1", "--exit-zero"]
 # -- one process ---------------------------------------------------------------
 
 
-def run_side(with_plugin: bool, paths: Sequence[str]) -> Tuple[float, float, int]:
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: with or without the plugin, its own arguments,
+    its folder, and what to do before each run (empty a cache)."""
+
+    plugin: bool
+    args: Tuple[str, ...] = ()
+    cwd: Optional[str] = None
+    prepare: Optional[Callable[[], None]] = None
+
+
+WITH = Side(True)
+WITHOUT = Side(False)
+
+
+def run_side(side: Side, paths: Sequence[str]) -> Tuple[float, float, int]:
     """(wall seconds, CPU seconds, peak RSS in KiB) of one flake8 process."""
-    flag = "--with-plugin" if with_plugin else "--without-plugin"
-    argv = [sys.executable, SIDE, flag, *COMMON, *paths]
+    if side.prepare is not None:
+        side.prepare()
+    flag = "--with-plugin" if side.plugin else "--without-plugin"
+    argv = [sys.executable, SIDE, flag, *COMMON, *side.args, *paths]
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=side.cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -97,20 +122,30 @@ class Figures:
         return statistics.median(self.rss[True]) / statistics.median(self.rss[False])
 
 
-def compare(name: str, paths: Sequence[str], rounds: int, lines: int) -> Figures:
-    figures = Figures(name, len(paths), lines)
-    run_side(True, paths)  # warm the file cache and the byte-code of both sides
-    run_side(False, paths)
+def compare(
+    name: str,
+    paths: Sequence[str],
+    rounds: int,
+    lines: int,
+    first: Side = WITH,
+    second: Side = WITHOUT,
+    files: Optional[int] = None,
+) -> Figures:
+    """``first`` against ``second`` (by default: with the plugin against without)."""
+    figures = Figures(name, files if files is not None else len(paths), lines)
+    run_side(first, paths)  # warm the file cache and the byte-code of both sides
+    run_side(second, paths)
+    sides = {True: first, False: second}
     for r in range(rounds):
         order = (True, False) if r % 2 == 0 else (False, True)
         walls: Dict[bool, float] = {}
         cpus: Dict[bool, float] = {}
-        for side in order:
-            wall, cpu, rss = run_side(side, paths)
-            walls[side] = wall
-            cpus[side] = cpu
-            figures.walls[side].append(wall)
-            figures.rss[side].append(rss)
+        for which in order:
+            wall, cpu, rss = run_side(sides[which], paths)
+            walls[which] = wall
+            cpus[which] = cpu
+            figures.walls[which].append(wall)
+            figures.rss[which].append(rss)
         figures.ratios.append(walls[True] / walls[False])
         figures.cpu_ratios.append(cpus[True] / cpus[False])
     return figures
@@ -143,13 +178,14 @@ def count_lines(paths: Sequence[Path]) -> int:
 
 def plugin_split(paths: Sequence[Path]) -> Dict[str, float]:
     """Seconds spent in the plugin's stages over ``paths``, in this process."""
-    from flake8_mapi_service.analysis import engine
+    from flake8_mapi_service import runner
+    from flake8_mapi_service.analysis import source
     from flake8_mapi_service.prefilter import may_concern_mapi
     from flake8_mapi_service.settings import Settings
 
     spent = {"text check": 0.0, "parse": 0.0, "analysis": 0.0, "positions": 0.0}
-    original_parse = engine.parse
-    original_positions = engine.Positions
+    original_parse = source.parse
+    original_positions = runner.Positions
 
     def timed_parse(source: str) -> Any:
         t = time.perf_counter()
@@ -166,14 +202,14 @@ def plugin_split(paths: Sequence[Path]) -> Dict[str, float]:
             finally:
                 spent["positions"] += time.perf_counter() - t
 
-    settings = Settings()
+    settings = Settings(single_file=True)
     inputs = []
     for path in paths:
         with tokenize.open(path) as f:
             lines = f.read().splitlines(keepends=True)
         inputs.append((str(path), lines, ast.parse("".join(lines))))
-    engine.parse = timed_parse  # type: ignore[assignment]
-    engine.Positions = TimedPositions  # type: ignore[misc]
+    source.parse = timed_parse  # type: ignore[assignment]
+    runner.Positions = TimedPositions  # type: ignore[misc]
     total = 0.0
     try:
         for filename, lines, tree in inputs:
@@ -182,11 +218,11 @@ def plugin_split(paths: Sequence[Path]) -> Dict[str, float]:
             spent["text check"] += time.perf_counter() - t
             if concerned:
                 t = time.perf_counter()
-                engine.analyze(lines, filename, settings, tree)
+                runner.analyze(lines, filename, settings, tree)
                 total += time.perf_counter() - t
     finally:
-        engine.parse = original_parse  # type: ignore[assignment]
-        engine.Positions = original_positions  # type: ignore[misc]
+        source.parse = original_parse  # type: ignore[assignment]
+        runner.Positions = original_positions  # type: ignore[misc]
     spent["analysis"] = total - spent["parse"] - spent["positions"]
     return spent
 
@@ -237,7 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds per benchmark")
     parser.add_argument("--stdlib-files", type=int, default=None, help="stdlib modules (a)")
     parser.add_argument("--corpus-files", type=int, default=300, help="generated modules (c)")
-    parser.add_argument("--only", default="abcd", help="which benchmarks, e.g. --only=cd")
+    parser.add_argument("--only", default="abcdef", help="which benchmarks, e.g. --only=cd")
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
     stdlib_count = args.stdlib_files or (10 if args.quick else 60)
@@ -248,52 +284,105 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mps-bench-") as tmp:
         work = Path(tmp)
         stdlib = stdlib_sample(stdlib_count)
+        stdlib_root = corpus.stdlib_project(work / "stdlib", stdlib)
         small = small_file()
+        ordinary = stdlib_sample(200)
+        project, mapi_modules = corpus.generated_project(work / "project", ordinary)
+        project_files = sorted(project.rglob("*.py"))
+        cache = project / ".mapi_service_cache"
+        mailer = next(p for p in mapi_modules if p.name == "mailer.py")
         services = corpus.service_corpus(work / "services", count=corpus_count)
         large = corpus.large_service_file(work / "large" / "large_service.py")
 
+        def empty_cache() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
+
         results: List[Tuple[Figures, str, Callable[[Figures], bool]]] = []
-        plan = [
+        plan: List[
+            Tuple[str, List[Path], Sequence[str], int, str, Callable[[Figures], bool], Side, Side]
+        ] = [
             (
                 "a. stdlib sample (no MAPI)",
                 stdlib,
+                [str(stdlib_root)],
                 rounds,
                 "ratio <= 1.05",
                 lambda f: f.ratio <= 1.05,
+                WITH,
+                WITHOUT,
             ),
             (
-                "b. one small file, whole process",
-                [small],
+                "b. 300-module project, cold cache",
+                project_files,
+                [str(project)],
+                rounds,
+                "ratio <= 1.3, mem <= 2.5x",
+                lambda f: f.ratio <= 1.3 and f.memory_ratio <= 2.5,
+                Side(True, prepare=empty_cache),
+                WITHOUT,
+            ),
+            (
+                "b. 300-module project, warm cache",
+                project_files,
+                [str(project)],
+                rounds,
+                "ratio <= 1.1",
+                lambda f: f.ratio <= 1.1,
+                WITH,
+                WITHOUT,
+            ),
+            (
+                "c. one module of it, warm (vs single-file)",
+                [mailer],
+                [str(mailer)],
                 rounds * 3,
                 "ratio <= 1.15",
                 lambda f: f.ratio <= 1.15,
+                WITH,
+                Side(True, ("--mapi-single-file",)),
             ),
             (
-                "c. MAPI-dense service corpus",
+                "d. MAPI-dense service corpus",
                 services,
+                [str(p) for p in services],
                 rounds,
                 "ratio <= 2.0",
                 lambda f: f.ratio <= 2.0,
+                WITH,
+                WITHOUT,
             ),
             (
-                "d. one large service file",
+                "e. one large service file",
                 [large],
+                [str(large)],
                 max(1, rounds - 2),
                 "mem <= 3x",
                 lambda f: f.memory_ratio <= 3.0,
+                WITH,
+                WITHOUT,
+            ),
+            (
+                "f. one small file, whole process",
+                [small],
+                [str(small)],
+                rounds * 3,
+                "ratio <= 1.15",
+                lambda f: f.ratio <= 1.15,
+                WITH,
+                WITHOUT,
             ),
         ]
-        for name, paths, n, target, ok in plan:
+        for name, files, paths, n, target, ok, first, second in plan:
             if name[0] not in args.only:
                 continue
-            print(f"running {name} ({len(paths)} files, {n} rounds per side)...", flush=True)
-            figures = compare(name, [str(p) for p in paths], n, count_lines(paths))
+            print(f"running {name} ({len(files)} files, {n} rounds per side)...", flush=True)
+            figures = compare(name, paths, n, count_lines(files), first, second, len(files))
             results.append((figures, target, ok))
         report(results)
 
         print()
         print("the plugin's own split (this process, seconds; analysis includes rules):")
-        for name, paths in (("a", stdlib), ("c", services), ("d", [large])):
+        for name, paths in (("a", stdlib), ("d", services), ("e", [large])):
             if name not in args.only:
                 continue
             spent = plugin_split(paths)

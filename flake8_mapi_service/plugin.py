@@ -169,6 +169,8 @@ class Plugin:
             root=settings.project_root or None,
             excluded=settings.exclude,
             concerns_mapi=lowered_bytes_concern_mapi,
+            cache_dir=settings.cache_dir,
+            no_cache=settings.no_cache,
         )
         if found is None:
             return False

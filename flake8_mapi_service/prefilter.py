@@ -19,9 +19,12 @@ def may_concern_mapi(lines: Sequence[str]) -> bool:
     return any(word in text for word in WORDS)
 
 
-_BYTE_WORDS = tuple(word.encode("ascii") for word in WORDS)
+_SERVICE_BYTE_WORDS = tuple(w.encode("ascii") for w in WORDS if w.startswith(("service", "win32")))
 
 
 def lowered_bytes_concern_mapi(lowered: bytes) -> bool:
-    """The same check on a file's bytes, already lowercased (the project's scan)."""
-    return any(word in lowered for word in _BYTE_WORDS)
+    """The same check on a file's bytes, already lowercased (the project's scan):
+    ``in`` on bytes is far faster than a regular expression with alternatives."""
+    if b"mapi" in lowered or b"outlook" in lowered:
+        return True
+    return b"service" in lowered and any(word in lowered for word in _SERVICE_BYTE_WORDS)

@@ -13,6 +13,7 @@ analysed within its project (``analysis.workspace``) unless
 from __future__ import annotations
 
 import ast
+import gc
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -54,8 +55,19 @@ def analyze(
     settings: Settings,
     tree: Optional[ast.AST] = None,
 ) -> List[Result]:
-    """Findings for one file.  May raise: the plugin turns exceptions into MPS000."""
-    return with_deep_stack(lambda: _analyze(lines, filename, settings, tree))
+    """Findings for one file.  May raise: the plugin turns exceptions into MPS000.
+
+    The cyclic garbage collector is paused meanwhile: the analysis makes many
+    short-lived objects beside a large syntax tree, and each collection walks
+    the tree again (a quarter of the time on project runs); cycles it makes are
+    collected once it is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return with_deep_stack(lambda: _analyze(lines, filename, settings, tree))
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _analyze(

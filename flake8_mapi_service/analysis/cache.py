@@ -1,11 +1,14 @@
 """The summary cache on disk, keyed by content.
 
-An entry is a module summary (``summary.to_json``) filed under the hash of the
-module's text, and carries the plugin's version and a fingerprint of the
-analysis's own code: a changed file has another key and a changed analyzer
-another version, so a stale entry is never used.  Each entry carries its own key and a checksum of
-its payload; an entry that is truncated, corrupt or from another version is
-ignored (and the summary computed again).  Entries are written to a temporary
+An entry is a module summary (``summary.to_data``) filed under the hash of the
+module's text, and carries the plugin's version, the Python that wrote it and a
+fingerprint of the analysis's own code: a changed file has another key and a
+changed analyzer another version, so a stale entry is never used.  An entry is
+a one-line JSON header (version, key, checksum of the payload) and the payload
+in ``marshal``'s format (three times faster to load than JSON, and it keeps
+tuples); the payload is only loaded once its checksum matches, so an entry
+that is truncated, corrupt or from another version is ignored (and the summary
+computed again).  Entries are written to a temporary
 file in the same folder and renamed into place, so two flake8 workers writing
 the same entry at once, or a run killed half-way, leave either a whole entry
 or none.  A folder that cannot be created or written is skipped silently: the
@@ -19,19 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
-import tempfile
+import sys
 from typing import Optional
 
 from .. import __version__
-from .summary import SCHEMA, ModuleSummary, from_json, to_json
-
-DEFAULT_FOLDER = ".mapi_service_cache"
-_GITIGNORE = "# flake8-mapi-service's summary cache: nothing here belongs in version control\n*\n"
+from .scanmemo import prepare_folder, write_atomically
+from .summary import SCHEMA, ModuleSummary, from_data, to_data
 
 
-def _checksum(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+def _checksum(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _code_fingerprint() -> str:
@@ -55,7 +57,8 @@ _FINGERPRINT = ""
 def _version() -> str:
     global _FINGERPRINT
     if not _FINGERPRINT:
-        _FINGERPRINT = f"{__version__}-{SCHEMA}-{_code_fingerprint()}"
+        python = sys.implementation.cache_tag  # marshal's format is Python's own
+        _FINGERPRINT = f"{__version__}-{SCHEMA}-{python}-{_code_fingerprint()}"
     return _FINGERPRINT
 
 
@@ -68,25 +71,26 @@ class DiskCache:
 
     def _path(self, digest: str) -> str:
         assert self.folder is not None
-        tag = _checksum(self.version)[:8]
-        return os.path.join(self.folder, digest[:2], f"{digest}-{tag}.json")
+        tag = _checksum(self.version.encode("utf-8"))[:8]
+        return os.path.join(self.folder, digest[:2], f"{digest}-{tag}.mps")
 
     def get(self, digest: str) -> Optional[ModuleSummary]:
         if not self._usable or not digest:
             return None
         try:
-            with open(self._path(digest), encoding="utf-8") as handle:
-                entry = json.load(handle)
+            with open(self._path(digest), "rb") as handle:
+                data = handle.read()
+            cut = data.index(b"\n")
+            header = json.loads(data[:cut])
+            payload = data[cut + 1 :]
             if (
-                not isinstance(entry, dict)
-                or entry.get("version") != self.version
-                or entry.get("digest") != digest
+                not isinstance(header, dict)
+                or header.get("version") != self.version
+                or header.get("digest") != digest
+                or header.get("check") != _checksum(payload)
             ):
                 return None
-            payload = entry.get("summary")
-            if not isinstance(payload, str) or entry.get("check") != _checksum(payload):
-                return None
-            return from_json(payload)
+            return from_data(marshal.loads(payload))
         except Exception:  # noqa: BLE001 - an unreadable or odd entry is just a miss
             return None
 
@@ -95,40 +99,15 @@ class DiskCache:
             return
         try:
             self._prepare()
-            payload = to_json(summary)
-            entry = {
-                "version": self.version,
-                "digest": digest,
-                "check": _checksum(payload),
-                "summary": payload,
-            }
-            path = self._path(digest)
-            folder = os.path.dirname(path)
-            os.makedirs(folder, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(entry, handle, separators=(",", ":"))
-                os.replace(temporary, path)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
+            payload = marshal.dumps(to_data(summary))
+            header = {"version": self.version, "digest": digest, "check": _checksum(payload)}
+            line = json.dumps(header, separators=(",", ":")).encode("ascii")
+            write_atomically(self._path(digest), line + b"\n" + payload)
         except Exception:  # noqa: BLE001 - a cache that cannot be written is skipped
             self._usable = False
 
     def _prepare(self) -> None:
         if self._prepared or self.folder is None:
             return
-        created = not os.path.isdir(self.folder)
-        os.makedirs(self.folder, exist_ok=True)
-        ignore = os.path.join(self.folder, ".gitignore")
-        if created or not os.path.exists(ignore):
-            try:
-                with open(ignore, "w", encoding="utf-8") as handle:
-                    handle.write(_GITIGNORE)
-            except OSError:
-                pass
+        prepare_folder(self.folder)
         self._prepared = True

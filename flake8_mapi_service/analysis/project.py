@@ -37,8 +37,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+from .scanmemo import Entry, ScanMemo, cache_folder, now_ns, stat_key
+
 #: words of service code (the prefilter's, without MAPI's own)
 SERVICE_WORDS = (b"servicefram", b"servicemanager", b"win32serviceutil", b"servicectrl")
+
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
 #: folders that are never the project's own code
 SKIPPED_DIRS = frozenset(
@@ -90,6 +93,8 @@ class FileScan:
     text: Optional[str] = None
     imports: Optional[List[str]] = None
     digest: str = ""
+    #: the memo's record of this read of the file (see ``scanmemo``)
+    entry: Optional[Entry] = None
 
 
 @dataclass
@@ -101,8 +106,13 @@ class ModuleIndex:
     paths: Dict[str, str] = field(default_factory=dict)
     #: folders (relative, "/"-separated) that hold project files, "" for the root
     dirs: Set[str] = field(default_factory=set)
+    #: resolve's answers by (importer's folder, reference); cleared by ``add``
+    _resolved: Dict[Tuple[str, str], Optional[Tuple[str, Tuple[str, ...]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def add(self, mid: str, path: str) -> None:
+        self._resolved.clear()
         self.paths[mid] = path
         parts = mid.split("/")[:-1]
         for i in range(len(parts) + 1):
@@ -132,6 +142,14 @@ class ModuleIndex:
     def resolve(self, importer: str, dotted: str) -> Optional[Tuple[str, Tuple[str, ...]]]:
         """The project module a reference names from ``importer`` (a module id),
         with the attribute path that follows it; None when it is not the project's."""
+        key = (importer.rpartition("/")[0], dotted)
+        try:
+            return self._resolved[key]
+        except KeyError:
+            found = self._resolved[key] = self._resolve(importer, dotted)
+            return found
+
+    def _resolve(self, importer: str, dotted: str) -> Optional[Tuple[str, Tuple[str, ...]]]:
         level = len(dotted) - len(dotted.lstrip("."))
         parts = [p for p in dotted[level:].split(".") if p]
         if level:
@@ -160,25 +178,49 @@ class ModuleIndex:
 
 
 def scan_imports(text: str) -> List[str]:
-    """The modules a text's import statements name (see the module docstring)."""
+    """The modules a text's import statements name (see the module docstring).
+
+    Only the lines that hold the word ``import`` are tried (``str.find`` runs at
+    C speed; a regular expression anchored at every line start does not)."""
     out: List[str] = []
-    for m in _IMPORT.finditer(text):
-        for item in m.group(1).replace("\\\n", " ").split(","):
-            words = item.split()
-            if words and _NAME.fullmatch(words[0]):
-                out.append(words[0])
-    for m in _FROM.finditer(text):
-        module = m.group(1)
-        if not module:
-            continue
-        out.append(module)
-        names = m.group(2).strip("()").replace("\\\n", " ")
-        sep = "" if module.endswith(".") else "."
-        for item in names.split(","):
-            words = item.split()
-            if words and _NAME.fullmatch(words[0]):
-                out.append(module + sep + words[0])
+    plain_end = from_end = 0
+    start = text.find("import")
+    while start != -1:
+        line = text.rfind("\n", 0, start) + 1
+        if line >= plain_end:
+            m = _IMPORT.match(text, line)
+            if m is not None:
+                plain_end = m.end()
+                _plain_names(m.group(1), out)
+        if line >= from_end:
+            m = _FROM.match(text, line)
+            if m is not None:
+                from_end = m.end()
+                _from_names(m.group(1), m.group(2), out)
+        nxt = text.find("\n", start)
+        if nxt == -1:
+            break
+        start = text.find("import", nxt)
     return out
+
+
+def _plain_names(names: str, out: List[str]) -> None:
+    for item in names.replace("\\\n", " ").split(","):
+        words = item.split()
+        if words and _NAME.fullmatch(words[0]):
+            out.append(words[0])
+
+
+def _from_names(module: str, names: str, out: List[str]) -> None:
+    if not module:
+        return
+    out.append(module)
+    names = names.strip("()").replace("\\\n", " ")
+    sep = "" if module.endswith(".") else "."
+    for item in names.split(","):
+        words = item.split()
+        if words and _NAME.fullmatch(words[0]):
+            out.append(module + sep + words[0])
 
 
 class Project:
@@ -189,12 +231,14 @@ class Project:
         root: str,
         concerns_mapi: Callable[[bytes], bool],
         excluded: Sequence[str] = (),
+        memo_folder: Optional[str] = None,
     ) -> None:
         self.root = root
+        self._memo = ScanMemo(memo_folder, root) if memo_folder else None
         self.index = ModuleIndex(root)
         self.files: Dict[str, FileScan] = {}
         self._concerns_mapi = concerns_mapi
-        self._excluded = tuple(excluded)
+        self._excluded = _patterns(excluded)
         #: too many files: the project is not used
         self.too_large = False
         self._walk()
@@ -217,11 +261,12 @@ class Project:
         return rel.replace(os.sep, "/")
 
     def excluded(self, path: str) -> bool:
-        if not self._excluded:
+        """flake8's ``exclude``: a pattern matches the name or the absolute path."""
+        if self._excluded is None:
             return False
-        base = os.path.basename(path)
-        return fnmatch_any(base, self._excluded) or fnmatch_any(
-            os.path.abspath(path), self._excluded
+        match = self._excluded.match
+        return bool(match(os.path.normcase(os.path.basename(path)))) or bool(
+            match(os.path.normcase(os.path.abspath(path)))
         )
 
     def _walk(self) -> None:
@@ -270,16 +315,40 @@ class Project:
         return data if len(data) <= MAX_FILE_BYTES else None
 
     def _read(self, mid: str, path: str) -> FileScan:
+        memo = self._memo
+        read_ns = 0
+        if memo is not None:
+            try:
+                stat = stat_key(os.stat(path))
+            except OSError:
+                return FileScan(mid, path, False, False, unreadable=True)
+            entry = memo.get(mid, stat)
+            if entry is not None:
+                scan = FileScan(mid, path, entry.concerns, entry.service, entry=entry)
+                scan.imports = list(entry.imports) if entry.imports is not None else None
+                scan.digest = entry.digest
+                return scan
+            read_ns = now_ns()
         data = self._bytes(path)
         if data is None:
             return FileScan(mid, path, False, False, unreadable=True)
         lowered = data.lower()
-        return FileScan(
-            mid,
-            path,
-            self._concerns_mapi(lowered),
-            any(word in lowered for word in SERVICE_WORDS),
-        )
+        concerns = self._concerns_mapi(lowered)
+        scan = FileScan(mid, path, concerns, concerns and _service_words(lowered))
+        text = decode(data)
+        if text is not None:
+            # the imports now, while the bytes are at hand (the closures need most)
+            scan.imports = scan_imports(text)
+            if memo is not None:
+                scan.entry = Entry(stat, read_ns, concerns, scan.service_words, scan.imports, "")
+                memo.put(mid, scan.entry)
+        return scan
+
+    def save_memo(self) -> None:
+        """Write what this process learnt about the files (see ``scanmemo``)."""
+        if self._memo is not None:
+            self._memo.forget(set(self.index.paths))
+            self._memo.save()
 
     def use_text(self, path: str, text: str) -> Optional[str]:
         """Use ``text`` as the content of ``path`` (stdin, an unsaved buffer): it
@@ -290,25 +359,31 @@ class Project:
         if mid not in self.index.paths:
             self.index.add(mid, os.path.abspath(path))
         text = normalize_newlines(text)
-        old = self.files.get(mid)
+        # the file as on disk first (or as the memo remembers it), so that the
+        # memo records the disk's content whichever file a process checks first
+        old = self.scan(mid)
         if old is not None and old.text == text:
             return mid
+        digest = content_digest(text)
+        if old is not None and old.text is None and not old.unreadable:
+            # the file as on disk: the same text changes nothing
+            if old.digest == digest if old.digest else self.text(mid) == text:
+                old.text, old.digest = text, digest
+                if old.imports is None:
+                    old.imports = scan_imports(text)
+                self._remember_digest(old)
+                return mid
         lowered = text.lower().encode("utf-8", "surrogatepass")
+        concerns = self._concerns_mapi(lowered)
         scan = FileScan(
             mid,
             os.path.abspath(path),
-            self._concerns_mapi(lowered),
-            any(word in lowered for word in SERVICE_WORDS),
+            concerns,
+            concerns and _service_words(lowered),
             text=text,
         )
         scan.imports = scan_imports(text)
-        scan.digest = content_digest(text)
-        if old is not None and old.text is None and not old.unreadable:
-            # the file as first read from disk: the same text changes nothing
-            disk = self.text(mid)
-            if disk == text:
-                old.text, old.imports, old.digest = text, scan.imports, scan.digest
-                return mid
+        scan.digest = digest
         self.files[mid] = scan
         if (
             old is None
@@ -344,7 +419,15 @@ class Project:
         if not scan.digest:
             text = self.text(mid)
             scan.digest = content_digest(text) if text is not None else ""
+            self._remember_digest(scan)
         return scan.digest
+
+    def _remember_digest(self, scan: FileScan) -> None:
+        """Keep a file's digest in the memo (it is the disk's text's)."""
+        if scan.entry is not None and scan.digest and not scan.entry.digest:
+            scan.entry.digest = scan.digest
+            if self._memo is not None:
+                self._memo.dirty = True
 
     # -- imports and relevance ------------------------------------------------------------
     def imports_of(self, mid: str) -> Set[str]:
@@ -395,6 +478,7 @@ class Project:
             }
             service |= self._direct_importers(service)
             self._analysed = frozenset(self._mapi | _closure(service, self.imports_of))
+            self.save_memo()
         return self._analysed
 
     def needed(self, is_service_path: Callable[[str], bool] = lambda p: False) -> FrozenSet[str]:
@@ -406,25 +490,14 @@ class Project:
         return self._needed
 
     def _direct_importers(self, targets: Set[str]) -> Set[str]:
-        """Modules importing one of ``targets`` (read only where the text names one)."""
+        """Modules importing one of ``targets``."""
         if not targets:
             return set()
-        stems = set()
-        for mid in targets:
-            parts = mid.rsplit(".", 1)[0].split("/")
-            stems.add(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1])
-        words = [stem.lower().encode() for stem in stems if stem]
-        out: Set[str] = set()
-        for mid, scan in self.files.items():
-            if mid in targets or scan.unreadable:
-                continue
-            text = self.text(mid) if scan.text is None else scan.text
-            if text is None:
-                continue
-            lowered = text.lower().encode("utf-8", "surrogatepass")
-            if any(word in lowered for word in words) and self.imports_of(mid) & targets:
-                out.add(mid)
-        return out
+        return {
+            mid
+            for mid, scan in self.files.items()
+            if mid not in targets and not scan.unreadable and self.imports_of(mid) & targets
+        }
 
     def component(self, mid: str, needed: FrozenSet[str]) -> FrozenSet[str]:
         """The needed modules connected to ``mid`` by imports (either way)."""
@@ -445,6 +518,10 @@ class Project:
         return members
 
 
+def _service_words(lowered: bytes) -> bool:
+    return b"service" in lowered and any(word in lowered for word in SERVICE_WORDS)
+
+
 def _closure(seeds: Iterable[str], successors: Callable[[str], Set[str]]) -> Set[str]:
     seen = set(seeds)
     todo = list(seen)
@@ -457,8 +534,11 @@ def _closure(seeds: Iterable[str], successors: Callable[[str], Set[str]]) -> Set
     return seen
 
 
-def fnmatch_any(name: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(name, p) for p in patterns)
+def _patterns(patterns: Sequence[str]) -> Optional[re.Pattern[str]]:
+    """flake8's exclude patterns as one expression (``fnmatch`` semantics)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(p)) for p in patterns))
 
 
 def content_digest(text: str) -> str:
@@ -509,14 +589,18 @@ class Projects:
         root: Optional[str],
         excluded: Sequence[str],
         concerns_mapi: Callable[[bytes], bool],
+        cache_dir: str = "",
+        no_cache: bool = True,
     ) -> Optional[Tuple[Project, str]]:
         """The project of a checked file and the file's module id; None when the
-        file is outside its root or the project is too large to read."""
+        file is outside its root or the project is too large to read.  With a
+        cache folder, the project's scan is remembered there (``scanmemo``)."""
         top = find_root(filename, root)
-        key = (top, tuple(excluded))
+        folder = cache_folder(top, cache_dir, no_cache)
+        key = (top, tuple(excluded), folder)
         project = self._projects.get(key)
         if project is None:
-            project = self._projects[key] = Project(top, concerns_mapi, excluded)
+            project = self._projects[key] = Project(top, concerns_mapi, excluded, folder)
         if project.too_large:
             return None
         mid = project.mid_of(filename)

@@ -692,11 +692,17 @@ def _arg(a: ArgFact) -> Any:
     return [encode_value(a.value), a.origin]
 
 
-def _unarg(data: Any) -> ArgFact:
-    return ArgFact(decode_value(data[0]), _tuples(data[1]))
+def _same(data: Any) -> Any:
+    return data
 
 
 def to_json(summary: ModuleSummary) -> str:
+    return json.dumps(to_data(summary), separators=(",", ":"), sort_keys=True)
+
+
+def to_data(summary: ModuleSummary) -> Dict[str, Any]:
+    """The summary as plain data: lists, tuples, dicts, strings, numbers (what
+    ``marshal`` and, tuples becoming lists, JSON can hold)."""
     names: Dict[str, Any] = {}
     for name, (kind, what) in summary.names.items():
         names[name] = [kind, encode_value(what) if kind == "value" else what]
@@ -750,13 +756,19 @@ def to_json(summary: ModuleSummary) -> str:
         "attr_calls": summary.attr_calls,
         "passed": sorted(summary.passed),
     }
-    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+    return data
 
 
 def from_json(text: str) -> ModuleSummary:
     """The summary ``to_json`` wrote; raises ValueError (or another exception) on
     anything else, and the caller treats it as no summary."""
-    data = json.loads(text)
+    return from_data(json.loads(text), tuples=False)
+
+
+def from_data(data: Any, tuples: bool = True) -> ModuleSummary:
+    """The summary ``to_data`` made; ``tuples`` says whether the data kept its
+    tuples (``marshal`` does, JSON does not)."""
+    fix = _same if tuples else _tuples
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ValueError("not a summary of this schema")
     out = ModuleSummary()
@@ -767,7 +779,7 @@ def from_json(text: str) -> ModuleSummary:
         fact = FunctionFact(f[0], f[1], f[2], f[3], f[4], f[5])
         fact.params = [ParamFact(p[0], p[1], bool(p[2]), decode_value(p[3])) for p in f[6]]
         fact.method, fact.decorated = bool(f[7]), bool(f[8])
-        fact.returns = _tuples(f[9])
+        fact.returns = fix(f[9])
         fact.imports = list(f[10])
         out.functions[fact.fid] = fact
     for c in data["classes"]:
@@ -780,11 +792,11 @@ def from_json(text: str) -> ModuleSummary:
             dict(c[5]),  # type: ignore[misc]
         )
     for c in data["calls"]:
-        call = CallFact(c[0], c[1], c[2], c[3], c[4], _tuples(c[5]), c[6], c[7], bool(c[8]))
-        call.frames = tuple(tuple(f) for f in c[9])  # type: ignore[misc]
+        call = CallFact(c[0], c[1], c[2], c[3], c[4], fix(c[5]), c[6], c[7], bool(c[8]))
+        call.frames = c[9] if tuples else tuple(tuple(f) for f in c[9])
         call.loops = tuple(c[10])
-        call.args = tuple(_unarg(a) for a in c[11])
-        call.keywords = {k: _unarg(a) for k, a in c[12].items()}
+        call.args = tuple(ArgFact(decode_value(a[0]), fix(a[1])) for a in c[11])
+        call.keywords = {k: ArgFact(decode_value(a[0]), fix(a[1])) for k, a in c[12].items()}
         call.star = bool(c[13])
         call.star_at = int(c[14])
         call.attr = str(c[15])
@@ -806,8 +818,10 @@ __all__ = [
     "ModuleSummary",
     "ParamFact",
     "SCHEMA",
+    "from_data",
     "from_json",
     "summarize",
+    "to_data",
     "to_json",
 ]
 _ = Sequence  # typing re-export guard

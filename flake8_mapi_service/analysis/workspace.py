@@ -13,18 +13,18 @@ so the files of one component checked in one process share one.
 from __future__ import annotations
 
 import ast
-import os
 from typing import Callable, Dict, FrozenSet, Optional, Sequence, Tuple
 
 from ..prefilter import lowered_bytes_concern_mapi
 from ..settings import Settings
 from .bindings import Resolver
-from .cache import DEFAULT_FOLDER, DiskCache
+from .cache import DiskCache
 from .callgraph import References, Sites
 from .link import Link
 from .model import build_model, walk
 from .positions import Positions, definition_lines
 from .project import PROJECTS, Project, normalize_newlines
+from .scanmemo import cache_folder
 from .source import parse_lines, with_deep_stack
 from .structure import Structure
 from .summary import ModuleSummary, summarize
@@ -90,6 +90,8 @@ class Workspace:
             root=settings.project_root or None,
             excluded=settings.exclude,
             concerns_mapi=lowered_bytes_concern_mapi,
+            cache_dir=settings.cache_dir,
+            no_cache=settings.no_cache,
         )
         if found is None:
             return None
@@ -102,10 +104,7 @@ class Workspace:
 
     # -- summaries -------------------------------------------------------------------------
     def cache_for(self, project: Project, settings: Settings) -> DiskCache:
-        folder: Optional[str] = None
-        if not settings.no_cache:
-            folder = settings.cache_dir or os.path.join(project.root, DEFAULT_FOLDER)
-            folder = os.path.abspath(folder)
+        folder = cache_folder(project.root, settings.cache_dir, settings.no_cache)
         key = (project.root, folder or "")
         cache = self._caches.get(key)
         if cache is None:
@@ -157,6 +156,7 @@ class Workspace:
             if other is not None:
                 modules[m] = other
         link = Link(modules, project.index)
+        project.save_memo()
         if len(self._links) >= _MAX_LINKS:
             self._links.pop(next(iter(self._links)))
         self._links[key] = link
