@@ -90,7 +90,9 @@ CTYPES_FORMS = {
 
 
 @pytest.mark.parametrize("form", sorted(CTYPES_FORMS))
-@pytest.mark.parametrize("how", ["attribute", "alias", "subscript", "getattr"])
+@pytest.mark.parametrize(
+    "how", ["attribute", "alias", "subscript", "getattr", "getattr-default", "getattr-alias"]
+)
 def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
     setup, dll = CTYPES_FORMS[form]
     if how == "attribute":
@@ -100,8 +102,13 @@ def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
         call = "logon(0, None, None, 0, None)"
     elif how == "subscript":
         call = f'{dll}["MAPILogonEx"](0, None, None, 0, None)'
-    else:
+    elif how == "getattr":
         call = f'getattr({dll}, "MAPILogonEx")(0, None, None, 0, None)'
+    elif how == "getattr-default":
+        call = f'getattr({dll}, "MAPILogonEx", None)(0, None, None, 0, None)'
+    else:
+        setup += f'\nlogon = getattr({dll}, "MAPILogonEx", None)'
+        call = "logon(0, None, None, 0, None)"
     source = f"{setup}\n\n\ndef run():\n    {call}\n"
     line = source.count("\n")
     assert found(source) == {(line, "MPS102"), (line, "MPS103")}, source

@@ -304,8 +304,12 @@ class Resolver:
                 text = self.string_value(first.value, scope)
                 if text:
                     return "dll:" + normalize_dll(text)
-        if func == "builtins.getattr" and len(node.args) == 2:
-            # getattr(mapi32, "MAPISendMailW"): a DLL function looked up by name
+        if (
+            func == "builtins.getattr"
+            and len(node.args) in (2, 3)
+            and not any(arg.star or arg.keyword is not None for arg in node.args)
+        ):
+            # getattr(mapi32, "MAPISendMailW"[, None]): a DLL function looked up by name
             base = self.ref(node.args[0].value, scope, depth + 1)
             name = string_literal(node.args[1].value)
             if base is not None and base.startswith("dll:") and "." not in base and name:
