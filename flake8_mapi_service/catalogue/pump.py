@@ -202,14 +202,14 @@ RULES: List[Rule] = [
         summary=(
             "Finds a `MsgWaitForMultipleObjects(Ex)` call (pywin32 `win32event` or ctypes "
             "`user32`) whose message case (`WAIT_OBJECT_0 + nCount`) reaches no message "
-            "pump: a discarded result that nothing after it pumps (a loop that pumps on "
-            "every turn handles the message case whatever the result), or a result no "
+            "pump: a discarded result that nothing after it pumps, or a result no "
             "comparison of which leads to a pump: no comparison on the "
             "result leads to a pump, no `else` branch pumps, and nothing the message case "
             "falls through to (the rest of the loop body, the next iteration up to the "
             "wait itself, the code after the loop) pumps. The result's `if`/`elif`/`else` "
             "chains are followed, with `==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, "
-            "`and`, `or` and `not`."
+            "`and`, `or` and `not`. Not reported: a discarded result inside a loop that "
+            "pumps on every iteration after the wait (the message case is then handled)."
         ),
         rationale=(
             "`MsgWaitForMultipleObjects` returns `WAIT_OBJECT_0 + nCount` when a message is "
