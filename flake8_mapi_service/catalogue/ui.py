@@ -342,7 +342,7 @@ RULES: List[Rule] = [
             "`dynamic.Dispatch`, `gencache.EnsureDispatch`, `GetActiveObject`, `GetObject`, "
             'or comtypes `client.CreateObject` / `GetActiveObject`, of `"Outlook.Application"` '
             '(any `.N` version suffix) or `"MAPI.Session"`. ProgIDs compare '
-            "case-insensitively, as COM does (`\"outlook.application\"`). The ProgID may be a "
+            'case-insensitively, as COM does (`"outlook.application"`). The ProgID may be a '
             "literal, a name bound once to one, or a string constant of another module of the "
             "project; a ProgID the analysis cannot evaluate (a parameter, a function's result, "
             "an f-string with a variable) is not reported."
