@@ -189,6 +189,17 @@ LOGON_CASES = [
     ("", "CONFIG.flags | BOTH", set()),
     ("", "CONFIG.flags & ~mapi.MAPI_NO_MAIL | NT", {"MPS103"}),
     ("", "-1", set()),
+    # values are unbounded ints: bits shifted out and back are kept
+    ("", "(0x18000 << 32) >> 32", set()),
+    ("", "(BOTH << 40) >> 40", set()),
+    ("", "((BOTH << 32) | 0x20) >> 32", set()),
+    ("", "(NT << 32) >> 32", {"MPS103"}),
+    ("", "(BOTH >> 16) << 16", {"MPS103"}),  # shifted out to the right: gone
+    ("", "~0", set()),
+    ("", "-1 & ~mapi.MAPI_NO_MAIL", {"MPS103"}),
+    ("", "~mapi.MAPI_NT_SERVICE", {"MPS102"}),
+    ("", "(1 << 32) | NT", {"MPS103"}),
+    ("flags = BOTH << 32\nflags >>= 32", "flags", set()),
     ("", "win32con.MB_OK", {"MPS102", "MPS103"}),
     ("flags = NT", "flags", {"MPS103"}),
     ("flags = NT\nflags |= mapi.MAPI_NO_MAIL", "flags", set()),

@@ -300,6 +300,11 @@ def test_the_thread_model_is_lazy() -> None:
     [
         ("win32event.WaitForSingleObject(h, win32event.INFINITE)", FOREVER),
         ("win32event.WaitForSingleObject(h, -1)", FOREVER),
+        ("win32event.WaitForSingleObject(h, FOREVER_MS)", FOREVER),
+        ("win32event.WaitForSingleObject(h, ~0)", FOREVER),
+        ("win32event.WaitForSingleObject(h, (win32event.INFINITE << 8) >> 8)", FOREVER),
+        ("win32event.WaitForSingleObject(h, win32event.INFINITE - 1)", FINITE),
+        ("win32event.WaitForSingleObject(h, TEN_SECONDS << 32 >> 32)", FINITE),
         ("win32event.WaitForSingleObject(h, 0)", ZERO_WAIT),
         ("win32event.WaitForSingleObject(h, 500)", FINITE),
         ("win32event.WaitForSingleObject(h, timeout)", UNKNOWN_WAIT),
@@ -331,6 +336,7 @@ def test_wait_timeouts(call: str, expected: str) -> None:
     an = make(
         f"""
         TEN_SECONDS = 10000
+        FOREVER_MS = -1
         PAUSE = 1.5
         ev = threading.Event()
         q = queue.Queue()

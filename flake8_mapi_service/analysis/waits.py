@@ -178,10 +178,11 @@ class Waits:
             number = self._self_number(expr, site.scope)
             if isinstance(number, float) and number == int(number):
                 value = Bits.const(int(number))
-        if value.exact:
-            if value.val == 0:
+        ms = value.dword  # a DWORD: -1 is INFINITE
+        if ms is not None:
+            if ms == 0:
                 return ZERO_WAIT
-            return FOREVER if value.val == INFINITE else FINITE
+            return FOREVER if ms == INFINITE else FINITE
         return UNKNOWN_WAIT
 
     def _self_number(self, expr: cst.Attribute, scope: Scope) -> Number:
