@@ -24,7 +24,6 @@ from .apis import MASK32
 
 #: bits at and above this position are kept only as a sign extension
 WIDTH = 128
-_LOW = (1 << WIDTH) - 1
 _HIGH = -1 << WIDTH
 
 
