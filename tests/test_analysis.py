@@ -4,7 +4,7 @@ service context, seen through the findings of MPS101-MPS103."""
 from __future__ import annotations
 
 import textwrap
-from typing import Set, Tuple
+from typing import Optional, Set, Tuple
 
 import pytest
 
@@ -88,7 +88,9 @@ CTYPES_FORMS = {
 
 
 @pytest.mark.parametrize("form", sorted(CTYPES_FORMS))
-@pytest.mark.parametrize("how", ["attribute", "alias", "subscript", "getattr"])
+@pytest.mark.parametrize(
+    "how", ["attribute", "alias", "subscript", "getattr", "getattr-default", "getattr-alias"]
+)
 def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
     setup, dll = CTYPES_FORMS[form]
     if how == "attribute":
@@ -98,8 +100,13 @@ def test_every_ctypes_dll_form_reaches_mapi(form: str, how: str) -> None:
         call = "logon(0, None, None, 0, None)"
     elif how == "subscript":
         call = f'{dll}["MAPILogonEx"](0, None, None, 0, None)'
-    else:
+    elif how == "getattr":
         call = f'getattr({dll}, "MAPILogonEx")(0, None, None, 0, None)'
+    elif how == "getattr-default":
+        call = f'getattr({dll}, "MAPILogonEx", None)(0, None, None, 0, None)'
+    else:
+        setup += f'\nlogon = getattr({dll}, "MAPILogonEx", None)'
+        call = "logon(0, None, None, 0, None)"
     source = f"{setup}\n\n\ndef run():\n    {call}\n"
     line = source.count("\n")
     assert found(source) == {(line, "MPS102"), (line, "MPS103")}, source
@@ -231,6 +238,17 @@ LOGON_CASES = [
     ("", "CONFIG.flags | BOTH", set()),
     ("", "CONFIG.flags & ~mapi.MAPI_NO_MAIL | NT", {"MPS103"}),
     ("", "-1", set()),
+    # values are unbounded ints: bits shifted out and back are kept
+    ("", "(0x18000 << 32) >> 32", set()),
+    ("", "(BOTH << 40) >> 40", set()),
+    ("", "((BOTH << 32) | 0x20) >> 32", set()),
+    ("", "(NT << 32) >> 32", {"MPS103"}),
+    ("", "(BOTH >> 16) << 16", {"MPS103"}),  # shifted out to the right: gone
+    ("", "~0", set()),
+    ("", "-1 & ~mapi.MAPI_NO_MAIL", {"MPS103"}),
+    ("", "~mapi.MAPI_NT_SERVICE", {"MPS102"}),
+    ("", "(1 << 32) | NT", {"MPS103"}),
+    ("flags = BOTH << 32\nflags >>= 32", "flags", set()),
     ("", "win32con.MB_OK", {"MPS102", "MPS103"}),
     ("flags = NT", "flags", {"MPS103"}),
     ("flags = NT\nflags |= mapi.MAPI_NO_MAIL", "flags", set()),
@@ -267,6 +285,88 @@ def test_a_module_rebinding_a_documented_name_wins() -> None:
     source = PRELUDE + "MAPI_NO_MAIL = 0\n\n\ndef run():\n"
     source += "    mapi.MAPILogonEx(0, '', None, NT | MAPI_NO_MAIL)\n"
     assert codes(source) == {"MPS103"}
+
+
+STAR_LOGON = (
+    "\n\ndef run():\n    mapi.MAPILogonEx(0, '', None, mapi.MAPI_NT_SERVICE | MAPI_NO_MAIL)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "module, want",
+    [
+        # a later star import of the mapi module rebinds the name to its documented value
+        ("MAPI_NO_MAIL = 0\nfrom win32com.mapi.mapi import *\n", set()),
+        ("MAPI_NO_MAIL = 0\nfrom win32comext.mapi.mapi import *\n", set()),
+        # a binding after the star import is the one in force
+        ("from win32com.mapi.mapi import *\nMAPI_NO_MAIL = 0\n", {"MPS103"}),
+        ("MAPI_NO_MAIL = 0\nfrom win32com.mapi.mapi import *\nMAPI_NO_MAIL = 0\n", {"MPS103"}),
+        # a module the analysis knows that does not export the name leaves it alone
+        ("MAPI_NO_MAIL = 0\nfrom tkinter import *\n", {"MPS103"}),
+        # a module it does not know may rebind any name: unknown from there on
+        ("MAPI_NO_MAIL = 0\nfrom cfg import *\n", set()),
+        ("MAPI_NO_MAIL = 0\nfrom .cfg import *\n", set()),
+        ("MAPI_NO_MAIL = 0\n", {"MPS103"}),
+        ("from cfg import *\nMAPI_NO_MAIL = 0\n", {"MPS103"}),
+    ],
+)
+def test_a_star_import_rebinds_the_names_it_exports(module: str, want: Set[str]) -> None:
+    source = "from win32com.mapi import mapi\n\n" + module + STAR_LOGON
+    assert codes(source) - {"MPS109"} == want, source
+
+
+def test_a_star_import_rebinds_at_module_level_and_keeps_aliases_taken_before() -> None:
+    source = (
+        "from win32com.mapi import mapi\n"
+        "MAPI_NO_MAIL = 0\n"
+        "QUIET = MAPI_NO_MAIL\n"
+        "from win32com.mapi.mapi import *\n"
+        "mapi.MAPILogonEx(0, '', None, MAPI_NT_SERVICE | MAPI_NO_MAIL)\n"
+        "mapi.MAPILogonEx(0, '', None, MAPI_NT_SERVICE | QUIET)\n"
+    )
+    assert found(source) == {(6, "MPS103")}
+
+
+def test_an_unknown_star_import_keeps_imports_and_private_names() -> None:
+    source = (
+        "from win32com.mapi import mapi\n"
+        "_QUIET = mapi.MAPI_NT_SERVICE\n"
+        "LOUD = mapi.MAPI_NT_SERVICE\n"
+        "from cfg import *\n"
+        "mapi.MAPILogonEx(0, '', None, _QUIET)\n"
+        "mapi.MAPILogonEx(0, '', None, LOUD)\n"
+        "mapi.MAPILogonEx(0, '', None, mapi.MAPI_NT_SERVICE)\n"
+    )
+    assert found(source) - {(6, "MPS109")} == {(5, "MPS103"), (7, "MPS103")}
+
+
+def test_a_name_bound_and_star_imported_is_not_resolved_to_either() -> None:
+    import libcst as cst
+
+    from flake8_mapi_service.analysis.bindings import Resolver
+    from flake8_mapi_service.analysis.model import build_model
+
+    def ref(source: str) -> Optional[str]:
+        model = build_model(cst.parse_module(source))
+        return Resolver(model).name_ref("MAPILogonEx", model.scope)
+
+    # flow-insensitive: either binding may be in force where the name is used
+    assert (
+        ref("import mylib\nMAPILogonEx = mylib.logon\nfrom win32com.mapi.mapi import *\n") is None
+    )
+    assert (
+        ref("import mylib\nfrom win32com.mapi.mapi import *\nMAPILogonEx = mylib.logon\n") is None
+    )
+    assert ref("import mylib\nMAPILogonEx = mylib.logon\n") == "mylib.logon"
+    # both bindings name the same function; a def of the user's own wins (as it does
+    # after a star import at the top, the usual order)
+    both = "from win32com.mapi import mapi\nfrom win32com.mapi.mapi import *\n"
+    assert ref(both + "MAPILogonEx = mapi.MAPILogonEx\n") == "win32com.mapi.mapi.MAPILogonEx"
+    assert ref(both + "def MAPILogonEx(*args):\n    pass\n") == "fn:MAPILogonEx"
+    source = (
+        both + "MAPILogonEx = mapi.MAPILogonEx\n\n\ndef run():\n    MAPILogonEx(0, '', None, 0)\n"
+    )
+    assert codes(source) == {"MPS102", "MPS103"}
 
 
 def test_a_global_written_by_a_function_is_unknown() -> None:

@@ -1,8 +1,8 @@
 """The three-valued flag words (``Bits``): soundness by property tests, precision by examples.
 
-An abstract value stands for every 32-bit int whose known bits match it.  An
-operation is sound when, for any concrete ints the operands stand for, the
-concrete result is one the abstract result stands for.
+An abstract value stands for every int (of any width, two's complement) whose
+known bits match it.  An operation is sound when, for any concrete ints the
+operands stand for, the concrete result is one the abstract result stands for.
 """
 
 from __future__ import annotations
@@ -13,9 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flake8_mapi_service.analysis.apis import MASK32
-from flake8_mapi_service.analysis.flags import UNKNOWN, ZERO, Bits
+from flake8_mapi_service.analysis.flags import UNKNOWN, WIDTH, ZERO, Bits
 
-WORD = st.integers(min_value=0, max_value=MASK32)
+#: 32-bit words, negative numbers and values wider than 32 bits
+WORD = st.one_of(
+    st.integers(min_value=0, max_value=MASK32),
+    st.integers(min_value=-(1 << 40), max_value=-1),
+    st.integers(min_value=0, max_value=(1 << 70) - 1),
+)
 
 
 @st.composite
@@ -30,14 +35,14 @@ def abstract_and_concrete(draw: st.DrawFn) -> Tuple[Bits, int]:
     unk = draw(WORD)
     if kind == "sparse":  # a few unknown bits, as after a join
         unk &= draw(WORD) & draw(WORD)
-    val = draw(WORD) & ~unk & MASK32
+    val = draw(WORD) & ~unk
     bits = Bits(val, unk)
     return bits, val | (draw(WORD) & unk)
 
 
 def consistent(concrete: int, bits: Bits) -> bool:
-    concrete &= MASK32
-    return bits.val & bits.unk == 0 and concrete & ~bits.unk & MASK32 == bits.val
+    """``concrete`` is one of the ints ``bits`` stands for (bits of any width)."""
+    return bits.val & bits.unk == 0 and concrete & ~bits.unk == bits.val
 
 
 def names_are_definite(bits: Bits) -> bool:
@@ -81,13 +86,14 @@ def test_unary_operations_are_sound(operand: Tuple[Bits, int]) -> None:
 
 
 @settings(max_examples=300)
-@given(abstract_and_concrete(), st.integers(min_value=0, max_value=40))
+@given(abstract_and_concrete(), st.integers(min_value=0, max_value=WIDTH + 8))
 def test_shifts_are_sound(operand: Tuple[Bits, int], n: int) -> None:
     a, x = operand
     amount = Bits.const(n)
     assert consistent(x << n, a.shift(amount, True))
     assert consistent(x >> n, a.shift(amount, False))
     assert a.shift(UNKNOWN, True) == UNKNOWN
+    assert a.shift(Bits.const(-1), False) == UNKNOWN
 
 
 @settings(max_examples=300)
@@ -161,6 +167,73 @@ def test_masking_drops_a_name_with_its_bits() -> None:
     assert flags == ZERO and flags.names == {}
 
 
-def test_constants_are_masked_to_32_bits() -> None:
-    assert Bits.const(-1).val == MASK32
-    assert Bits.const(1 << 40).val == 0
+def test_constants_are_unbounded() -> None:
+    everything = Bits.const(-1)
+    assert everything.exact and everything.val == -1 and everything.has(MASK32)
+    assert everything.dword == MASK32
+    wide = Bits.const(1 << 40)
+    assert wide.val == 1 << 40 and wide.lacks(MASK32) and wide.dword == 0
+    # beyond WIDTH, bits are kept only as a sign extension
+    assert Bits.const(-(1 << 100)).exact and not Bits.const(-(1 << 200)).exact
+    huge = Bits.const(1 << 200)
+    assert not huge.exact and huge.lacks(MASK32) and huge.dword == 0
+
+
+# -- unbounded values: bits shifted out and back, negative numbers, INFINITE ------------------
+
+
+def test_bits_shifted_out_and_back_are_kept() -> None:
+    flags = Bits.const(NO_MAIL | NT_SERVICE, "MAPI_NO_MAIL")
+    back = flags.shift(Bits.const(32), True).shift(Bits.const(32), False)
+    assert back.exact and back.val == NO_MAIL | NT_SERVICE
+    assert back.has(NO_MAIL) and back.has(NT_SERVICE)
+    # an unknown bit travels as far and comes back unknown, not lost
+    partial = Bits(NT_SERVICE, NO_MAIL).shift(Bits.const(64), True).shift(Bits.const(64), False)
+    assert partial.has(NT_SERVICE) and not partial.determined(NO_MAIL)
+    # shifted out to the right, a bit is gone for good
+    gone = flags.shift(Bits.const(20), False).shift(Bits.const(20), True)
+    assert gone.lacks(NO_MAIL | NT_SERVICE)
+
+
+def test_invert_then_and() -> None:
+    flags = Bits.const(NO_MAIL | NT_SERVICE | 0x20)
+    cleared = flags & ~Bits.const(NO_MAIL)
+    assert cleared.exact and cleared.val == NT_SERVICE | 0x20
+    assert (~Bits.const(0)).val == -1 and (~Bits.const(0)).has(MASK32)
+    # ~x of an unknown x is unknown in the same bits; & with a mask bounds it
+    masked = ~UNKNOWN & Bits.const(0xFF)
+    assert masked.lacks(0xFFFFFF00) and not masked.determined(0x1)
+    assert (~~flags) == flags
+
+
+def test_negative_numbers_are_all_their_high_bits() -> None:
+    minus_one = Bits.const(1).neg()
+    assert minus_one == Bits.const(-1) and minus_one.has(MASK32)
+    assert (minus_one & Bits.const(NO_MAIL)).val == NO_MAIL
+    assert (Bits.const(-2) | Bits.const(1)) == minus_one
+    assert (Bits.const(-NO_MAIL)).has(NO_MAIL) and (Bits.const(-NO_MAIL)).lacks(NO_MAIL - 1)
+    assert (minus_one + Bits.const(1)) == ZERO
+    assert Bits.const(-1).shift(Bits.const(40), False) == Bits.const(-1)
+
+
+def test_infinite_is_minus_one_as_a_dword() -> None:
+    assert Bits.const(0xFFFFFFFF).dword == Bits.const(-1).dword == MASK32
+    assert Bits(0, 1).dword is None
+    assert Bits(5, -1 << 32).dword == 5  # unknown high bits do not make a DWORD unknown
+    assert Bits.const(0x1_0000_0000).dword == 0
+
+
+def test_summary_values_round_trip_through_json() -> None:
+    import json
+
+    from flake8_mapi_service.analysis.summary import decode_value, encode_value
+
+    for value in (
+        Bits.const(-1),
+        UNKNOWN,
+        Bits.const(1 << 100, "X"),
+        Bits(NT_SERVICE, -1 << 40),
+        Bits.const(0x18000 << 32),
+    ):
+        again = decode_value(json.loads(json.dumps(encode_value(value))))
+        assert again == value and again.names == value.names

@@ -320,6 +320,11 @@ def test_the_thread_model_is_lazy() -> None:
     [
         ("win32event.WaitForSingleObject(h, win32event.INFINITE)", FOREVER),
         ("win32event.WaitForSingleObject(h, -1)", FOREVER),
+        ("win32event.WaitForSingleObject(h, FOREVER_MS)", FOREVER),
+        ("win32event.WaitForSingleObject(h, ~0)", FOREVER),
+        ("win32event.WaitForSingleObject(h, (win32event.INFINITE << 8) >> 8)", FOREVER),
+        ("win32event.WaitForSingleObject(h, win32event.INFINITE - 1)", FINITE),
+        ("win32event.WaitForSingleObject(h, TEN_SECONDS << 32 >> 32)", FINITE),
         ("win32event.WaitForSingleObject(h, 0)", ZERO_WAIT),
         ("win32event.WaitForSingleObject(h, 500)", FINITE),
         ("win32event.WaitForSingleObject(h, timeout)", UNKNOWN_WAIT),
@@ -351,6 +356,7 @@ def test_wait_timeouts(call: str, expected: str) -> None:
     an = make(
         f"""
         TEN_SECONDS = 10000
+        FOREVER_MS = -1
         PAUSE = 1.5
         ev = threading.Event()
         q = queue.Queue()
@@ -445,6 +451,48 @@ def test_pumping_loops_and_helpers() -> None:
     assert not waits.in_pumping_loop(site(an, "time.sleep(1)"))
     assert waits.in_pumping_loop(site(an, "time.sleep(2)"))
     assert waits.is_pump(site(an, "pump()"))
+
+
+def test_the_nearest_loops_decide_whether_a_wait_is_pumped() -> None:
+    # serve pumps in its later loop, so the loop of run pumps through it; the
+    # sleep in serve's retry loop is still not pumped (its own loop never pumps)
+    body = """
+    def run(stop):
+        mapi.MAPIInitialize(INIT)
+        while True:
+            serve(stop)
+            batch(stop)
+
+    def serve(stop):
+        for attempt in range(3):
+            time.sleep(5)
+        win32event.WaitForSingleObject(stop, 100)
+        while True:
+            pythoncom.PumpWaitingMessages()
+            time.sleep(0.1)
+
+    def batch(stop):
+        settle(stop)
+        for item in range(10):
+            settle(stop)
+
+    def settle(stop):
+        win32event.WaitForSingleObject(stop, 50)
+    """
+    an = make(body)
+    waits = an.waits
+    assert not waits.pumped(site(an, "time.sleep(5)"))
+    assert waits.pumped(site(an, "win32event.WaitForSingleObject(stop, 100)"))
+    assert waits.pumped(site(an, "time.sleep(0.1)"))
+    # settle is called outside batch's loops (the context carries) and inside a
+    # loop of batch that does not pump (it does not carry): may be pumped
+    assert waits.pumped(site(an, "win32event.WaitForSingleObject(stop, 50)"))
+    assert findings(body) == {(line_of(body, "time.sleep(5)"), "MPS401")}
+    only_in_a_loop = body.replace("        settle(stop)\n        for", "        for")
+    assert findings(only_in_a_loop) == {
+        (line_of(body, "time.sleep(5)"), "MPS401"),
+        (line_of(body, "WaitForSingleObject(stop, 50)") - 1, "MPS401"),
+    }
 
 
 # -- MsgWaitForMultipleObjects -----------------------------------------------------------------

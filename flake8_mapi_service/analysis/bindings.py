@@ -65,6 +65,14 @@ def canonical(dotted: str) -> str:
     return ".".join(parts)
 
 
+def star_exports(module: str) -> Optional[Tuple[str, FrozenSet[str]]]:
+    """(canonical module, names) that ``from module import *`` provides, for the
+    modules whose star import the analysis follows; None for any other module."""
+    mod = canonical(module)
+    exports = STAR_EXPORTS.get("mapi" if mod == MAPI_MODULE else mod)
+    return (mod, exports) if exports is not None else None
+
+
 def normalize_dll(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
     if base.endswith(".dll"):
@@ -235,11 +243,9 @@ class Resolver:
         if owner is None:
             module = self.model.scope
             for star in module.star_imports + (scope.star_imports if scope is not module else []):
-                mod = canonical(star)
-                short = "mapi" if mod == MAPI_MODULE else mod
-                exports = STAR_EXPORTS.get(short)
-                if exports is not None and name in exports:
-                    return f"{mod}.{name}"
+                found = star_exports(star)
+                if found is not None and name in found[1]:
+                    return f"{found[0]}.{name}"
             if name in _BUILTINS:
                 return f"builtins.{name}"
             return None
@@ -250,7 +256,16 @@ class Resolver:
         self._active.add(key)
         try:
             refs: Set[str] = set()
-            for source in owner.bindings[name]:
+            sources = owner.bindings[name]
+            if any(isinstance(source, AssignSource) for source in sources):
+                # ``X = ...`` and a star import that provides X: either may be the
+                # one in force (the flow evaluation knows their order)
+                for star in owner.star_imports:
+                    found = star_exports(star)
+                    if found is not None and name in found[1]:
+                        refs.add(f"{found[0]}.{name}")
+                        break
+            for source in sources:
                 if isinstance(source, ImportSource):
                     refs.add(canonical(source.qualname))
                 elif isinstance(source, DefSource):
@@ -308,8 +323,12 @@ class Resolver:
                 text = self.string_value(first.value, scope)
                 if text:
                     return "dll:" + normalize_dll(text)
-        if func == "builtins.getattr" and len(node.args) == 2:
-            # getattr(mapi32, "MAPISendMailW"): a DLL function looked up by name
+        if (
+            func == "builtins.getattr"
+            and len(node.args) in (2, 3)
+            and not any(arg.star or arg.keyword is not None for arg in node.args)
+        ):
+            # getattr(mapi32, "MAPISendMailW"[, None]): a DLL function looked up by name
             base = self.ref(node.args[0].value, scope, depth + 1)
             name = string_literal(node.args[1].value)
             if base is not None and base.startswith("dll:") and "." not in base and name:

@@ -22,11 +22,12 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 import libcst as cst
 
 from .apis import CONSTANTS, EXTERNAL_MODULES, MASK32, constant_value
-from .bindings import MAPI_MODULE, Resolver, canonical
+from .bindings import MAPI_MODULE, Resolver, canonical, star_exports
 from .flags import UNKNOWN, ZERO, Bits
 from .model import (
     ClassInfo,
     FunctionScope,
+    ImportSource,
     ModuleModel,
     Param,
     Scope,
@@ -788,6 +789,9 @@ class _Exec:
         return state
 
     def _import(self, small: Union[cst.Import, cst.ImportFrom], state: State) -> None:
+        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+            self._star_import(small, state)
+            return
         names: List[str] = []
         if isinstance(small, cst.Import):
             for alias in small.names:
@@ -807,6 +811,28 @@ class _Exec:
             state.env.pop(name, None)
             ref = self.flow.resolver.name_ref(name, self.scope)
             state.env[name] = self.flow.ref_value(ref) if ref is not None else TOP
+
+    def _star_import(self, small: cst.ImportFrom, state: State) -> None:
+        """``from M import *`` rebinds names from here on.  A module the analysis
+        follows gives the names it exports their documented values (RefV); after
+        any other module, every name bound so far may have been rebound and is
+        unknown, except private names (a star import skips them) and names bound
+        only by imports (a module re-exporting its imports gives the same object)."""
+        module = dotted_name(small.module) if small.module is not None else None
+        found = star_exports(module) if module is not None and not small.relative else None
+        bindings = self.scope.bindings
+        if found is not None:
+            mod, exports = found
+            for name in (state.env.keys() | bindings.keys()) & exports:
+                state.env[name] = self.flow.ref_value(f"{mod}.{name}")
+            return
+        for name in list(state.env):
+            if name.startswith("_"):
+                continue
+            sources = bindings.get(name, ())
+            if sources and all(isinstance(source, ImportSource) for source in sources):
+                continue
+            state.env[name] = TOP
 
     def _augassign(self, small: cst.AugAssign, state: State) -> Maybe:
         op = _augmented(small.operator)

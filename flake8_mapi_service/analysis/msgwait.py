@@ -78,7 +78,7 @@ class MsgWaits:
                 inner_ident = waits.list_ident(inner, site.scope)
                 return waits.list_length(inner, site.scope), inner_ident
             bits = self.arguments.bits(site, expr)
-            return (bits.val if bits.exact else None), ident
+            return bits.dword, ident
         if handles is None:
             return None, None
         return waits.list_length(handles, site.scope), ident
@@ -626,9 +626,8 @@ class _MessageCase:
                     return (None, self.info.handles)
                 return (ident, 0)
             return None
-        bits = self.arguments.bits(self.site, node)
-        if bits.exact:
-            v = bits.val
+        v = self.arguments.bits(self.site, node).dword
+        if v is not None:
             return (None, v - (1 << 32) if v >= 1 << 31 else v)
         return None
 

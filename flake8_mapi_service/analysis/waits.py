@@ -178,10 +178,11 @@ class Waits:
             number = self._self_number(expr, site.scope)
             if isinstance(number, float) and number == int(number):
                 value = Bits.const(int(number))
-        if value.exact:
-            if value.val == 0:
+        ms = value.dword  # a DWORD: -1 is INFINITE
+        if ms is not None:
+            if ms == 0:
                 return ZERO_WAIT
-            return FOREVER if value.val == INFINITE else FINITE
+            return FOREVER if ms == INFINITE else FINITE
         return UNKNOWN_WAIT
 
     def _self_number(self, expr: cst.Attribute, scope: Scope) -> Number:
@@ -295,6 +296,17 @@ class Waits:
         """The call's function may be called from a loop that pumps (so a finite
         wait in it may be a pumped wait)."""
         return self.pumps.in_pumped_context(self.place(site).function)
+
+    def pumped(self, site: CallSite) -> bool:
+        """A finite wait here is a pumped wait: the loops of its function that hold
+        it include one that pumps; or no loop of its function holds it and the
+        function may be called from a loop that pumps.  The nearest loops decide: a
+        retry loop that never pumps is not pumped by a loop around the call of its
+        function, even when that loop pumps only through a later loop of the same
+        function."""
+        if self.place(site).loops:
+            return self.in_pumping_loop(site)
+        return self.in_pumped_context(site)
 
     # -- handle lists (MsgWaitForMultipleObjects) ---------------------------------------------
     def list_ident(self, node: cst.BaseExpression, scope: Scope) -> Optional[Tuple[object, ...]]:
@@ -450,6 +462,10 @@ class Pumps:
         return not self.link.graph.edges_at(mid, fact.index)
 
     def in_pumped_context(self, gf: GF) -> bool:
+        """The function may be called from a loop that pumps: a call of it sits in a
+        loop of its caller that pumps, or outside every loop of a caller that is
+        itself in such a context.  A call inside a loop that does not pump does not
+        carry the context (that loop is the nearest one around the callee's waits)."""
         if self._context is None:
             seeds: List[GF] = []
             for caller in self.link.functions():
@@ -459,7 +475,9 @@ class Pumps:
                 for edge in self.link.graph.out(caller, _CALL_EDGES):
                     if any(loop in loops for loop in edge.fact.loops):
                         seeds.append(edge.target)
-            self._context = self.link.graph.forward(seeds, _CALL_EDGES)
+            self._context = self.link.graph.forward(
+                seeds, _CALL_EDGES, through=lambda edge: not edge.fact.loops
+            )
         return gf in self._context
 
 

@@ -6,6 +6,15 @@ from typing import List
 
 from .rule import MS_INITIALIZE, MS_LOGONEX, MS_MAPIINIT, MS_SERVICES, Rule
 
+#: how star imports rebind names (MPS101-MPS103)
+_STAR_IMPORTS = (
+    " A `from M import *` rebinds names where it stands: after a module the analysis "
+    "knows (pywin32's mapi module, `win32con`, `win32event`) the constants it exports "
+    "have their documented values again; after any other module, the names the file "
+    "bound before it are unknown (M may rebind them), except private names and names "
+    "bound by the file's imports."
+)
+
 RULES: List[Rule] = [
     Rule(
         code="MPS000",
@@ -60,6 +69,7 @@ RULES: List[Rule] = [
             "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
             "imported from the project's own modules are unknown. An init "
             "parameter that is `None` on some calls and a tuple on others is unknown."
+            + _STAR_IMPORTS
         ),
         fixable=True,
     ),
@@ -94,7 +104,7 @@ RULES: List[Rule] = [
             "the function in the same file: a call from another module is not seen, and a "
             "function that is also used as a value (a `threading.Thread` target, a callback "
             "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
-            "imported from the project's own modules are unknown."
+            "imported from the project's own modules are unknown." + _STAR_IMPORTS
         ),
         fixable=True,
     ),
@@ -128,7 +138,7 @@ RULES: List[Rule] = [
             "the function in the same file: a call from another module is not seen, and a "
             "function that is also used as a value (a `threading.Thread` target, a callback "
             "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
-            "imported from the project's own modules are unknown."
+            "imported from the project's own modules are unknown." + _STAR_IMPORTS
         ),
         fixable=True,
     ),

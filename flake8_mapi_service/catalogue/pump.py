@@ -140,7 +140,12 @@ RULES: List[Rule] = [
             "win32ui, `GetMessage`/`PeekMessage` + "
             "`DispatchMessage`, `CoWaitForMultipleHandles`, or a module function that "
             "does) is a pumped wait and is not reported; an `INFINITE` wait is reported even "
-            "there."
+            "there. The nearest loops decide: a wait in loops of its own function is pumped "
+            "only when one of those loops pumps (a retry loop that sleeps and never pumps is "
+            "reported, even when a later loop of the same function pumps, or a loop around "
+            "the call of that function pumps only through that later loop); a finite wait "
+            "outside every loop of its function is pumped when a loop that pumps calls the "
+            "function (directly, or through calls outside the loops of their functions)."
         ),
         rationale=(
             "Microsoft, *Calling MAPI from Windows Services*: the thread that initialized "
@@ -180,9 +185,9 @@ RULES: List[Rule] = [
         ),
         limits=(
             "A wait whose timeout cannot be evaluated (a parameter without a known value, "
-            "an attribute) is not reported, since it may be 0. A finite wait in a function "
-            "that some loop which pumps calls (directly or through other functions) is "
-            "taken as pumped, and so is a finite wait in a loop that calls a method of `self` "
+            "an attribute) is not reported, since it may be 0. A finite wait outside the loops "
+            "of a function that some loop which pumps calls is taken as pumped, whatever its "
+            "other callers, and so is a finite wait in a loop that calls a method of `self` "
             "inherited from another module (it may be a pump). In `SvcRun`/`SvcDoRun`, the code before the function's own "
             "`MAPIInitialize` is not treated as the MAPI thread. Objects passed in from "
             "elsewhere (parameters, other modules) are not known to be threading objects. "
@@ -197,14 +202,14 @@ RULES: List[Rule] = [
         summary=(
             "Finds a `MsgWaitForMultipleObjects(Ex)` call (pywin32 `win32event` or ctypes "
             "`user32`) whose message case (`WAIT_OBJECT_0 + nCount`) reaches no message "
-            "pump: a discarded result that nothing after it pumps (a loop that pumps on "
-            "every turn handles the message case whatever the result), or a result no "
+            "pump: a discarded result that nothing after it pumps, or a result no "
             "comparison of which leads to a pump: no comparison on the "
             "result leads to a pump, no `else` branch pumps, and nothing the message case "
             "falls through to (the rest of the loop body, the next iteration up to the "
             "wait itself, the code after the loop) pumps. The result's `if`/`elif`/`else` "
             "chains are followed, with `==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, "
-            "`and`, `or` and `not`."
+            "`and`, `or` and `not`. Not reported: a discarded result inside a loop that "
+            "pumps on every iteration after the wait (the message case is then handled)."
         ),
         rationale=(
             "`MsgWaitForMultipleObjects` returns `WAIT_OBJECT_0 + nCount` when a message is "

@@ -341,8 +341,11 @@ RULES: List[Rule] = [
             "`win32com.client.Dispatch`, `DispatchEx`, `DispatchWithEvents`, "
             "`dynamic.Dispatch`, `gencache.EnsureDispatch`, `GetActiveObject`, `GetObject`, "
             'or comtypes `client.CreateObject` / `GetActiveObject`, of `"Outlook.Application"` '
-            '(any `.N` version suffix, any case) or `"MAPI.Session"`. The ProgID may be a '
-            "literal or a name bound once to one."
+            '(any `.N` version suffix) or `"MAPI.Session"`. ProgIDs compare '
+            'case-insensitively, as COM does (`"outlook.application"`). The ProgID may be a '
+            "literal, a name bound once to one, or a string constant of another module of the "
+            "project; a ProgID the analysis cannot evaluate (a parameter, a function's result, "
+            "an f-string with a variable) is not reported."
         ),
         rationale=(
             "Microsoft KB 237913: the Outlook object model (and CDO 1.21, which is built on "

@@ -74,9 +74,7 @@ class BlockingWaits(Rule):
                 continue
             if wait.timeout == UNKNOWN_WAIT and not wait.extra:
                 continue  # a timeout we cannot evaluate may be 0
-            if wait.timeout != FOREVER and (
-                waits.in_pumping_loop(site) or waits.in_pumped_context(site)
-            ):
+            if wait.timeout != FOREVER and waits.pumped(site):
                 continue  # a pumped wait
             how = " forever" if wait.timeout == FOREVER else ""
             an.report(site, "MPS401", call=wait.name, how=how)
