@@ -15,9 +15,11 @@ a. real code without MAPI: a sample of Python's own standard library;
 b. editor latency: one small file without MAPI, the whole process;
 c. MAPI-dense service code: a few hundred modules generated from fixtures/;
 d. one large service file (about 18,000 lines) generated from fixtures/;
+e. one large service class: a file of about 20,000 lines that is a single
+   ``ServiceFramework`` subclass (no top-level statement to cut the parse at);
 
 and the plugin's own split (text check, parse, analysis, positions), measured
-in this process on the inputs of a, c and d.  Requires the project installed
+in this process on the inputs of a, c, d and e.  Requires the project installed
 (``pip install -e .``) and a POSIX system (peak memory comes from wait4).
 """
 
@@ -27,6 +29,7 @@ import argparse
 import ast
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -134,6 +137,17 @@ def small_file() -> Path:
     return Path(sysconfig.get_paths()["stdlib"]) / "colorsys.py"
 
 
+def copied(paths: Sequence[Path], directory: Path) -> List[Path]:
+    """``paths`` copied into ``directory`` (same names)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = []
+    for path in paths:
+        target = directory / path.name
+        shutil.copyfile(path, target)
+        out.append(target)
+    return out
+
+
 def count_lines(paths: Sequence[Path]) -> int:
     return sum(p.read_bytes().count(b"\n") for p in paths)
 
@@ -143,18 +157,19 @@ def count_lines(paths: Sequence[Path]) -> int:
 
 def plugin_split(paths: Sequence[Path]) -> Dict[str, float]:
     """Seconds spent in the plugin's stages over ``paths``, in this process."""
-    from flake8_mapi_service.analysis import engine
+    from flake8_mapi_service import runner
+    from flake8_mapi_service.analysis import source
     from flake8_mapi_service.prefilter import may_concern_mapi
     from flake8_mapi_service.settings import Settings
 
     spent = {"text check": 0.0, "parse": 0.0, "analysis": 0.0, "positions": 0.0}
-    original_parse = engine.parse
-    original_positions = engine.Positions
+    original_parse = source.parse
+    original_positions = runner.Positions
 
-    def timed_parse(source: str) -> Any:
+    def timed_parse(text: Any) -> Any:
         t = time.perf_counter()
         try:
-            return original_parse(source)
+            return original_parse(text)
         finally:
             spent["parse"] += time.perf_counter() - t
 
@@ -172,8 +187,9 @@ def plugin_split(paths: Sequence[Path]) -> Dict[str, float]:
         with tokenize.open(path) as f:
             lines = f.read().splitlines(keepends=True)
         inputs.append((str(path), lines, ast.parse("".join(lines))))
-    engine.parse = timed_parse  # type: ignore[assignment]
-    engine.Positions = TimedPositions  # type: ignore[misc]
+    # parse_lines calls the module's ``parse`` for the whole text and for each piece
+    source.parse = timed_parse  # type: ignore[assignment]
+    runner.Positions = TimedPositions  # type: ignore[misc]
     total = 0.0
     try:
         for filename, lines, tree in inputs:
@@ -182,11 +198,11 @@ def plugin_split(paths: Sequence[Path]) -> Dict[str, float]:
             spent["text check"] += time.perf_counter() - t
             if concerned:
                 t = time.perf_counter()
-                engine.analyze(lines, filename, settings, tree)
+                runner.analyze(lines, filename, settings, tree)
                 total += time.perf_counter() - t
     finally:
-        engine.parse = original_parse  # type: ignore[assignment]
-        engine.Positions = original_positions  # type: ignore[misc]
+        source.parse = original_parse  # type: ignore[assignment]
+        runner.Positions = original_positions  # type: ignore[misc]
     spent["analysis"] = total - spent["parse"] - spent["positions"]
     return spent
 
@@ -237,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds per benchmark")
     parser.add_argument("--stdlib-files", type=int, default=None, help="stdlib modules (a)")
     parser.add_argument("--corpus-files", type=int, default=300, help="generated modules (c)")
-    parser.add_argument("--only", default="abcd", help="which benchmarks, e.g. --only=cd")
+    parser.add_argument("--only", default="abcde", help="which benchmarks, e.g. --only=cd")
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
     stdlib_count = args.stdlib_files or (10 if args.quick else 60)
@@ -247,10 +263,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mps-bench-") as tmp:
         work = Path(tmp)
-        stdlib = stdlib_sample(stdlib_count)
-        small = small_file()
+        # copies: where the interpreter lives must not decide the project the plugin
+        # reads (a checkout of pyenv above the standard library would be read whole)
+        stdlib = copied(stdlib_sample(stdlib_count), work / "stdlib")
+        (small,) = copied([small_file()], work / "small")
         services = corpus.service_corpus(work / "services", count=corpus_count)
         large = corpus.large_service_file(work / "large" / "large_service.py")
+        big_class = corpus.large_service_class(work / "class" / "large_service_class.py")
 
         results: List[Tuple[Figures, str, Callable[[Figures], bool]]] = []
         plan = [
@@ -282,6 +301,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "mem <= 3x",
                 lambda f: f.memory_ratio <= 3.0,
             ),
+            (
+                "e. one large service class",
+                [big_class],
+                max(1, rounds - 2),
+                "mem <= 2.5x",
+                lambda f: f.memory_ratio <= 2.5,
+            ),
         ]
         for name, paths, n, target, ok in plan:
             if name[0] not in args.only:
@@ -293,7 +319,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         print()
         print("the plugin's own split (this process, seconds; analysis includes rules):")
-        for name, paths in (("a", stdlib), ("c", services), ("d", [large])):
+        for name, paths in (("a", stdlib), ("c", services), ("d", [large]), ("e", [big_class])):
             if name not in args.only:
                 continue
             spent = plugin_split(paths)
