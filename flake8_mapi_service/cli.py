@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence
 
 from . import __version__
 from .catalogue import RULES, explain, get, table
+from .settings import SERVICE_MODES, parse_service_mode
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -78,7 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (default), json, or a mermaid flowchart",
     )
     p_context.add_argument(
-        "--mapi-service", choices=("auto", "always", "never"), type=str.lower, default=None
+        "--mapi-service",
+        choices=SERVICE_MODES,
+        type=parse_service_mode,
+        default=None,
+        help="which files are service code, in any case (default: the flake8 config's, else auto)",
     )
     p_context.add_argument("--mapi-service-paths", default=None, metavar="GLOB,...")
     p_context.add_argument(
@@ -93,9 +98,10 @@ def _fix_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     parser.add_argument(
         "--mapi-service",
-        choices=("auto", "always", "never"),
+        choices=SERVICE_MODES,
+        type=parse_service_mode,
         default=None,
-        help="which files are service code (default: the flake8 config's, else auto)",
+        help="which files are service code, in any case (default: the flake8 config's, else auto)",
     )
     parser.add_argument(
         "--mapi-service-paths",
