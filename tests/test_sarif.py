@@ -119,7 +119,7 @@ def test_a_rule_entry_per_code(fixtures_log: Tuple[Dict[str, Any], str]) -> None
     for rule in RULES:
         entry = rules[rule.code]
         assert entry["name"] == rule.name
-        assert entry["shortDescription"]["text"]
+        assert entry["shortDescription"] == {"text": rule.short}
         assert entry["fullDescription"]["markdown"] == rule.summary
         assert entry["help"]["markdown"] == explain(rule)
         uri = urlparse(entry["helpUri"])

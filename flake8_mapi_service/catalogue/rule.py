@@ -49,6 +49,9 @@ class Rule:
     name: str
     #: the flake8 message after the code; may use ``{fields}`` a rule passes
     message: str
+    #: one line that says what the rule finds, without placeholders (README's code
+    #: table, ``flake8-mapi-service rules``, SARIF's ``shortDescription``)
+    short: str
     summary: str
     rationale: str
     example: str
@@ -68,7 +71,7 @@ class Rule:
 
     @property
     def title(self) -> str:
-        """The message with its placeholders shown generically (for tables)."""
+        """The message with its placeholders shown generically (``…``)."""
         text = self.message
         while "{" in text and "}" in text:
             start = text.index("{")
