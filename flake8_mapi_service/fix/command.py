@@ -11,7 +11,7 @@ import tempfile
 from typing import Iterator, List, Sequence
 
 from ..settings import Settings
-from .config import config_values, ignored_codes
+from .config import config_values, ignored_codes, noqa_disabled
 from .verify import encoding_of, fix_bytes
 
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: cannot be read ({exc.strerror})", file=sys.stderr)
             continue
         try:
-            outcome = fix_bytes(data, path, settings, ignored_codes(config, path))
+            outcome = fix_bytes(
+                data, path, settings, ignored_codes(config, path), noqa_disabled(config)
+            )
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             print(f"{path}: not fixed: analysis failed ({type(exc).__name__})", file=sys.stderr)
             continue

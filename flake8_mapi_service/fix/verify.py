@@ -54,12 +54,18 @@ def _keys(findings: Sequence[Finding]) -> Set[Tuple[int, str]]:
 
 class _File:
     def __init__(
-        self, path: str, data: bytes, settings: Settings, ignore: Tuple[str, ...] = ()
+        self,
+        path: str,
+        data: bytes,
+        settings: Settings,
+        ignore: Tuple[str, ...] = (),
+        disable_noqa: bool = False,
     ) -> None:
         self.path = path
         self.data = data
         self.settings = settings
         self.ignore = ignore
+        self.disable_noqa = disable_noqa
         self.compiles = True
 
     def parse(self, data: bytes) -> Optional[cst.Module]:
@@ -111,7 +117,7 @@ class _File:
             module, module.code.splitlines(keepends=True), None, len(an.model.calls)
         )
         calls = original_an.model.calls
-        silenced = silenced_findings(module, positions, findings, self.ignore)
+        silenced = silenced_findings(module, positions, findings, self.ignore, self.disable_noqa)
         # bookkeeping is by the call's pre-order index in the original module; ``orig``
         # maps the current module's indices back to it
         orig: Dict[int, int] = {i: i for i in range(len(calls))}
@@ -197,10 +203,14 @@ def fix_bytes(
     path: str = "",
     settings: Optional[Settings] = None,
     ignore: Sequence[str] = (),
+    disable_noqa: bool = False,
 ) -> Outcome:
     """Fix one file's bytes; the result's ``fixed`` is the new content.  Findings
-    silenced by ``# noqa`` or whose code starts with one of ``ignore`` are left alone."""
-    worker = _File(path, data, settings or Settings(), tuple(c.strip().upper() for c in ignore))
+    flake8 would not report are left alone: silenced by a ``# noqa`` it honours (unless
+    ``disable_noqa``, flake8's ``--disable-noqa``), in a ``# flake8: noqa`` file, or
+    whose code starts with one of ``ignore``."""
+    ignored = tuple(c.strip().upper() for c in ignore)
+    worker = _File(path, data, settings or Settings(), ignored, disable_noqa)
     return with_deep_stack(worker.run)
 
 
