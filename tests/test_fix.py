@@ -870,6 +870,41 @@ def test_pathological_nesting_is_left_alone_without_crashing(tmp_path: Path) -> 
         text=True,
         timeout=600,
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "cannot be parsed" in proc.stdout + proc.stderr
+    # reported, left unchanged, and the command fails (flake8 reports E999 for it)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{deep}: cannot be parsed (line 2: SyntaxError: " in proc.stderr
     assert deep.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("head", ["from win32com.mapi import mapi\n", "import os\n"])
+def test_a_file_that_does_not_parse_fails_the_command(tmp_path: Path, head: str) -> None:
+    """With or without MAPI in it: reported on standard error, never written, status 1
+    (what makes the pre-commit hook fail), and the other files are still fixed."""
+    broken = tmp_path / "broken.py"
+    text = head + "\ndef run(:\n    pass\n"
+    broken.write_text(text, encoding="utf-8")
+    good = copy_case(tmp_path, "bare_names.fixed.py")
+    script = Path(sys.executable).parent / "flake8-mapi-service"
+    proc = subprocess.run(
+        [str(script), "fix", broken.name, good.name],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "broken.py: cannot be parsed (line 3: SyntaxError: invalid syntax); left unchanged",
+        "fixed 0 finding(s) in 0 file(s); 1 file(s) not checked",
+    ]
+    assert broken.read_text(encoding="utf-8") == text
+    broken.write_text(head + "\ndef run():\n    pass\n", encoding="utf-8")
+    proc = subprocess.run(
+        [str(script), "fix", broken.name, good.name],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")

@@ -67,9 +67,10 @@ def _entry() -> List[str]:
 
 
 def test_hook_selects_mps_and_leaves_the_opt_in_codes_off() -> None:
-    # `--select=MPS`, the shortest select, so that any MPS prefix in the user's
-    # per-file-ignores wins; the plugin itself keeps the opt-in codes off unless named
-    assert _entry() == ["flake8", "--select=MPS"]
+    # `MPS`, the shortest select for the plugin's codes, so that any MPS prefix in the
+    # user's per-file-ignores wins; the plugin itself keeps the opt-in codes off unless
+    # named; E902/E999 report a file that cannot be read or parsed
+    assert _entry() == ["flake8", "--select=MPS,E902,E999"]
     assert DEFAULT_IGNORED == ("MPS109",)
 
 
@@ -78,6 +79,10 @@ UNKNOWN_FLAGS = (
     "def logon(flags):\n"
     '    return mapi.MAPILogonEx(0, "", None, flags)\n'
 )
+
+
+#: a module that does not parse: flake8 reports E999 on line 3
+BROKEN = "from win32com.mapi import mapi\n\nmapi.MAPIInitialize(None\n"
 
 
 def test_hook_entry_keeps_the_users_configuration(tmp_path: Path) -> None:
@@ -91,6 +96,9 @@ def test_hook_entry_keeps_the_users_configuration(tmp_path: Path) -> None:
         "import servicemanager\n", "import servicemanager\nimport os\n"
     )
     (tmp_path / "service2.py").write_text(unused_import, encoding="utf-8")
+    # files that do not parse are reported, even where the MPS codes are ignored
+    (tmp_path / "broken.py").write_text(BROKEN, encoding="utf-8")
+    (tmp_path / "tests" / "test_broken.py").write_text(BROKEN, encoding="utf-8")
     (tmp_path / "setup.cfg").write_text(
         "[flake8]\n"
         "extend-ignore = MPS999\n"
@@ -106,8 +114,15 @@ def test_hook_entry_keeps_the_users_configuration(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     got = sorted((Path(p).as_posix(), line, code) for p, line, _, code, _ in findings(proc.stdout))
     # per-file-ignores with short prefixes hold, MPS109 (logon.py) stays off, and no other
-    # tool's codes are reported (service2.py has an unused import)
-    assert got == [("service.py", BAD_LINE, BAD_CODE), ("service2.py", BAD_LINE + 1, BAD_CODE)]
+    # tool's codes are reported (service2.py has an unused import); syntax errors are
+    assert got == [
+        ("broken.py", 3, "E999"),
+        ("service.py", BAD_LINE, BAD_CODE),
+        ("service2.py", BAD_LINE + 1, BAD_CODE),
+        ("tests/test_broken.py", 3, "E999"),
+    ]
+    for path in ("broken.py", "tests/test_broken.py"):
+        (tmp_path / path).unlink()
     # the user's extend-ignore and ignore are kept
     for key in ("extend-ignore", "ignore"):
         (tmp_path / "setup.cfg").write_text(f"[flake8]\n{key} = MPS101\n", encoding="utf-8")
@@ -238,3 +253,64 @@ def test_plugin_as_an_additional_dependency_of_a_flake8_hook(tmp_path: Path) -> 
     project = _project(tmp_path, env, {"repos": [{"repo": "local", "hooks": [hook]}]})
     # flake8's hook reports every code it checks: the clean service is clean for all of them
     _refuses_the_mistake_and_commits_the_fix(project, env, "flake8")
+
+
+def test_both_hooks_report_a_file_that_does_not_parse(tmp_path: Path) -> None:
+    """This repository's two hooks, installed by the real pre-commit: a staged file that
+    does not parse fails both (flake8's E999, and fix's report) instead of passing
+    silently; a finding silenced for fix only by a noqa flake8 ignores (on a
+    continuation line of a multi-line call) is fixed by the fix hook, and the check
+    hook passes on the fixed file."""
+    env = _env(tmp_path)
+    config = {
+        "repos": [
+            {
+                "repo": str(ROOT),
+                "rev": _head_of_this_checkout(env),
+                "hooks": [{"id": "flake8-mapi-service-fix"}, {"id": HOOK_ID}],
+            }
+        ]
+    }
+    project = _project(tmp_path, env, config)
+    (project / "broken.py").write_text(BROKEN, encoding="utf-8")
+    assert _run(["git", "add", "broken.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "a file that does not parse"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(r"^flake8-mapi-service fix\.+Failed$", output, flags=re.M), output
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Failed$", output, flags=re.M), output
+    assert re.search(r"^broken\.py:3:\d+: E999 SyntaxError: ", output, flags=re.M), output
+    assert re.search(
+        r"^broken\.py: cannot be parsed \(line 3: SyntaxError: .*\); left unchanged$",
+        output,
+        flags=re.M,
+    ), output
+    assert (project / "broken.py").read_text(encoding="utf-8") == BROKEN
+
+    # a noqa on a continuation line does not silence MPS101 for flake8: nor for fix
+    lines = BAD_SERVICE.splitlines(keepends=True)
+    call = lines[BAD_LINE - 1]
+    indent = call[: len(call) - len(call.lstrip())]
+    assert call.strip() == "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, 0))", call
+    lines[BAD_LINE - 1] = (
+        f"{indent}mapi.MAPIInitialize(\n"
+        f"{indent}    (mapi.MAPI_INIT_VERSION, 0)  # noqa: MPS101\n"
+        f"{indent})\n"
+    )
+    (project / "broken.py").unlink()
+    (project / "service.py").write_text("".join(lines), encoding="utf-8")
+    assert _run(["git", "add", "-A"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(r"^flake8-mapi-service fix\.+Failed$", output, flags=re.M), output
+    assert f"service.py:{BAD_LINE}:{BAD_COL}: MPS101 fixed" in output
+    # the check hook ran on the file the fix hook had fixed
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Passed$", output, flags=re.M), output
+    assert "MAPI_NT_SERVICE" in (project / "service.py").read_text(encoding="utf-8")
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert re.search(r"^flake8-mapi-service fix\.+Passed$", output, flags=re.M), output
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Passed$", output, flags=re.M), output

@@ -102,10 +102,13 @@ class _File:
     def run(self) -> Outcome:
         out = Outcome(self.path, self.data, self.data)
         if b"mapi" not in self.data.lower():
-            return out  # every fixable call is a MAPI function: nothing to parse
+            # every fixable call is a MAPI function: nothing to fix, but a file that
+            # does not parse is reported (flake8 reports it as E999)
+            out.error = unparsable(self.data)
+            return out
         module = self.parse(self.data)
         if module is None:
-            out.error = "cannot be parsed; left unchanged"
+            out.error = unparsable(self.data) or "cannot be parsed; left unchanged"
             return out
         try:
             compile(self.data, self.path or "<fix>", "exec", dont_inherit=True)
@@ -222,6 +225,18 @@ def shifter(inserted: Dict[int, int]) -> Callable[[int], int]:
         return index + sum(n for at, n in marks if index > at)
 
     return shift
+
+
+def unparsable(data: bytes) -> Optional[str]:
+    """Why Python's parser refuses the file (what flake8 reports as E999), or None."""
+    try:
+        ast.parse(data)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        return f"cannot be parsed ({where}{type(exc).__name__}: {exc.msg}); left unchanged"
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return f"cannot be parsed ({type(exc).__name__}); left unchanged"
+    return None
 
 
 def parse_checked(data: bytes) -> Optional[cst.Module]:
