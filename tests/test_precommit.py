@@ -13,6 +13,7 @@ test fails.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -20,12 +21,14 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import yaml
 from conftest import ROOT, findings, run_flake8
 from samples import BAD_CODE, BAD_COL, BAD_LINE, BAD_SERVICE, CLEAN_SERVICE
 
-from flake8_mapi_service.catalogue import DEFAULT_IGNORED
+from flake8_mapi_service.catalogue import DEFAULT_IGNORED, RULES_BY_CODE, explain
 
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
 HOOK_ID = "flake8-mapi-service"
@@ -314,3 +317,37 @@ def test_both_hooks_report_a_file_that_does_not_parse(tmp_path: Path) -> None:
     assert proc.returncode == 0, output
     assert re.search(r"^flake8-mapi-service fix\.+Passed$", output, flags=re.M), output
     assert re.search(rf"^{re.escape(HOOK_ID)}\.+Passed$", output, flags=re.M), output
+
+
+def test_sarif_help_uri_is_the_page_inside_the_installed_hook(tmp_path: Path) -> None:
+    """pre-commit installs the hook's package for real (pip, not editable): the SARIF
+    report of the hook points each rule at its page inside that installed package."""
+    env = _env(tmp_path)
+    hook = {"id": HOOK_ID, "args": ["--format=mapi-service-sarif", "--output-file=mps.sarif"]}
+    config = {"repos": [{"repo": str(ROOT), "rev": _head_of_this_checkout(env), "hooks": [hook]}]}
+    project = _project(tmp_path, env, config)
+    (project / "service.py").write_text(BAD_SERVICE, encoding="utf-8")
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run([sys.executable, "-m", "pre_commit", "run", "--all-files"], project, env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    log = json.loads((project / "mps.sarif").read_text(encoding="utf-8"))
+    (run,) = log["runs"]
+    (result,) = run["results"]
+    assert (
+        result["ruleId"],
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+    ) == (
+        BAD_CODE,
+        BAD_LINE,
+    )
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"] if r["id"].startswith("MPS")}
+    assert set(rules) == set(RULES_BY_CODE)
+    installed = Path(env["PRE_COMMIT_HOME"]).resolve()
+    for code, entry in rules.items():
+        uri = urlparse(entry["helpUri"])
+        assert uri.scheme == "file", entry["helpUri"]
+        page = Path(url2pathname(uri.path))
+        # inside pre-commit's environment of the hook, not this work tree
+        assert installed in page.parents, page
+        assert page.parts[-3:] == ("catalogue", "pages", f"{code}.md")
+        assert page.read_text(encoding="utf-8") == explain(RULES_BY_CODE[code])
