@@ -1,14 +1,15 @@
-"""The pre-commit hook, run by the real pre-commit in a throw-away git repository.
+"""The pre-commit hooks, run by the real pre-commit in throw-away git repositories.
 
-The repository's ``.pre-commit-config.yaml`` is README's snippet with its ``repo`` pointing
-at this checkout and its ``rev`` at the checkout's HEAD commit, exactly as a user points at
-a published tag. pre-commit clones that commit, builds the hook's environment with pip (from
-PyPI), and runs it from git's pre-commit hook: a commit of a service with a MAPI mistake is
-refused with the finding, the corrected service is committed. README's second way (the
-plugin as an additional dependency of a flake8 hook) gets the same commit cycle.
+README's first way is a shell script that writes ``.pre-commit-config.yaml`` with the
+clone's path as ``repo`` and its HEAD commit as ``rev``; it is run for real with this
+checkout as the clone. pre-commit clones that commit, builds the hooks' environment with pip
+(dependencies from the package index), and runs them from git's pre-commit hook: the fix
+hook repairs a flag mistake, the check hook refuses a mistake fix cannot repair (and a file
+that does not parse), the corrected service is committed. README's second way (the plugin
+as an additional dependency of a flake8 hook) gets the same commit cycle.
 
-Nothing here is skipped: without git, pre-commit or network access to the package index the
-test fails.
+Nothing here is skipped: without git, pre-commit or access to the package index the test
+fails.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -40,13 +41,31 @@ def _hooks() -> List[Dict[str, Any]]:
     return hooks
 
 
-def _readme_configs() -> List[Dict[str, Any]]:
-    """The YAML snippets of README's pre-commit section, parsed."""
+#: the clone README's examples install from
+README_CLONE = "/opt/flake8-mapi-service"
+
+
+def _readme_section() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 2, "README's pre-commit section should show both ways"
-    return [yaml.safe_load(b) for b in blocks]
+    return readme.split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _readme_script() -> str:
+    """README's first way: the shell lines that write the config and install the hooks."""
+    blocks = re.findall(r"```sh\n(.*?)```", _readme_section(), flags=re.S)
+    assert len(blocks) == 1, "README's pre-commit section should show one script"
+    return blocks[0]
+
+
+def _readme_configs() -> List[Dict[str, Any]]:
+    """The configurations of README's pre-commit section, parsed: the one its script
+    writes (with the clone's commit left as ``$(...)``), and the YAML snippet."""
+    script = _readme_script()
+    heredoc = re.search(r"<<EOF\n(.*?)^EOF$", script, flags=re.S | re.M)
+    assert heredoc, script
+    blocks = re.findall(r"```yaml\n(.*?)```", _readme_section(), flags=re.S)
+    assert len(blocks) == 1, "README's pre-commit section should show the flake8 hook's way"
+    return [yaml.safe_load(heredoc.group(1)), yaml.safe_load(blocks[0])]
 
 
 # -- the manifest -------------------------------------------------------------------------
@@ -140,12 +159,17 @@ def test_hook_entry_keeps_the_users_configuration(tmp_path: Path) -> None:
 def test_readme_shows_both_ways() -> None:
     ours, flake8s = _readme_configs()
     (repo,) = ours["repos"]
-    assert [h["id"] for h in repo["hooks"]] == [HOOK_ID]
+    # no placeholder: the clone's path, and its commit as git prints it
+    assert repo["repo"] == README_CLONE
+    assert repo["rev"] == f"$(git -C {README_CLONE} rev-parse HEAD)"
+    assert [h["id"] for h in repo["hooks"]] == ["flake8-mapi-service-fix", HOOK_ID]
+    assert {h["id"] for h in _hooks()} == {"flake8-mapi-service-fix", HOOK_ID}
+    assert "<" not in _readme_section().replace("<<EOF", "")
     (repo,) = flake8s["repos"]
     (hook,) = repo["hooks"]
     assert hook["id"] == "flake8"
     assert repo["repo"].endswith("/flake8")
-    assert any(d.startswith("flake8-mapi-service") for d in hook["additional_dependencies"])
+    assert hook["additional_dependencies"] == [README_CLONE]
 
 
 # -- the real thing -----------------------------------------------------------------------
@@ -179,8 +203,9 @@ def _head_of_this_checkout(env: Mapping[str, str]) -> str:
     return head
 
 
-def _project(tmp_path: Path, env: Mapping[str, str], config: Dict[str, Any]) -> Path:
-    """A new git repository with ``config`` as its pre-commit config, hooks installed."""
+def _project(tmp_path: Path, env: Mapping[str, str], config: Optional[Dict[str, Any]]) -> Path:
+    """A new git repository with ``config`` as its pre-commit config, hooks installed
+    (``None``: an empty repository)."""
     project = tmp_path / "project"
     project.mkdir()
     git = ["git", "-c", "init.defaultBranch=main"]
@@ -191,6 +216,8 @@ def _project(tmp_path: Path, env: Mapping[str, str], config: Dict[str, Any]) -> 
         ("commit.gpgsign", "false"),
     ):
         assert _run(["git", "config", key, value], project, env).returncode == 0
+    if config is None:
+        return project
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     proc = _run([sys.executable, "-m", "pre_commit", "install"], project, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -223,12 +250,68 @@ def _refuses_the_mistake_and_commits_the_fix(
     assert log.stdout.split("\n")[0] == "add the service"
 
 
-def test_hook_refuses_a_service_mistake_and_commits_clean_code(tmp_path: Path) -> None:
-    """README's first way: this repository's hook, at a commit of this checkout."""
+#: a service mistake fix cannot repair: MPS106 (MAPI initialized, OleInitialize never called)
+NO_OLE_SERVICE = CLEAN_SERVICE.replace("        pythoncom.OleInitialize()\n", "")
+NO_OLE_LINE = BAD_LINE - 1
+
+
+def test_readmes_script_installs_both_hooks(tmp_path: Path) -> None:
+    """README's first way, its script run for real with this checkout as the clone: the
+    config it writes has the clone's commit, pre-commit installs both hooks from it; the
+    fix hook repairs a flag mistake (and the check hook passes on the fixed file), the
+    check hook refuses what fix cannot repair, the corrected service is committed."""
+    env = dict(_env(tmp_path))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    head = _head_of_this_checkout(env)
+    project = _project(tmp_path, env, None)
+    script = _readme_script().replace(README_CLONE, str(ROOT))
+    proc = _run(["bash", "-euc", script], project, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert config["repos"][0]["repo"] == str(ROOT) and config["repos"][0]["rev"] == head
+    assert _run(["git", "add", ".pre-commit-config.yaml"], project, env).returncode == 0
+
+    # a flag mistake: the fix hook repairs it and fails the commit, for review
+    (project / "service.py").write_text(BAD_SERVICE, encoding="utf-8")
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(r"^flake8-mapi-service fix\.+Failed$", output, flags=re.M), output
+    assert f"service.py:{BAD_LINE}:{BAD_COL}: {BAD_CODE} fixed" in output
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Passed$", output, flags=re.M), output
+    assert (project / "service.py").read_text(encoding="utf-8") != BAD_SERVICE
+
+    # a mistake fix cannot repair: the check hook refuses it, with the finding
+    (project / "service.py").write_text(NO_OLE_SERVICE, encoding="utf-8")
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(r"^flake8-mapi-service fix\.+Passed$", output, flags=re.M), output
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Failed$", output, flags=re.M), output
+    found = re.findall(r"^(\S+\.py):(\d+):(\d+): (\w+) ", output, flags=re.M)
+    assert found == [("service.py", str(NO_OLE_LINE), str(BAD_COL), "MPS106")], output
+
+    # the corrected service is committed
+    (project / "service.py").write_text(CLEAN_SERVICE, encoding="utf-8")
+    assert _run(["git", "add", "service.py"], project, env).returncode == 0
+    proc = _run(["git", "commit", "-q", "-m", "add the service"], project, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert re.search(rf"^{re.escape(HOOK_ID)}\.+Passed$", output, flags=re.M), output
+    log = _run(["git", "log", "--format=%s"], project, env)
+    assert log.stdout.split("\n")[0] == "add the service"
+
+
+def test_the_check_hook_refuses_a_service_mistake_and_commits_clean_code(tmp_path: Path) -> None:
+    """The check hook alone, from this checkout's HEAD."""
     env = _env(tmp_path)
-    config, _ = _readme_configs()
-    config["repos"][0]["repo"] = str(ROOT)
-    config["repos"][0]["rev"] = _head_of_this_checkout(env)
+    config = {
+        "repos": [
+            {"repo": str(ROOT), "rev": _head_of_this_checkout(env), "hooks": [{"id": HOOK_ID}]}
+        ]
+    }
     project = _project(tmp_path, env, config)
     _refuses_the_mistake_and_commits_the_fix(project, env, HOOK_ID)
 
