@@ -8,6 +8,7 @@ may carry ``# fix-options: --mapi-service=always`` (the fix command's options) a
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -446,6 +447,14 @@ def lint_tree(root: Path, files: Sequence[Path]) -> Dict[str, List[str]]:
     return out
 
 
+def _parses(path: Path) -> bool:
+    try:
+        ast.parse(path.read_bytes())
+    except SyntaxError:
+        return False
+    return True
+
+
 def test_round_trip_over_fixtures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -463,10 +472,14 @@ def test_round_trip_over_fixtures(
             if o.startswith(("--mapi-service=", "--mapi-service-paths="))
         ]
         status = cli.main(["fix", *opts, rel])
-        out = capsys.readouterr().out
+        captured = capsys.readouterr()
+        out = captured.out
         left[rel] = sum(1 for line in out.splitlines() if " not fixed: " in line)
         had = [c for c in before[rel] if c in FIXABLE]
-        assert status == (1 if had else 0), (rel, out)
+        # a fixture that does not parse on purpose fails the command, as E999 fails flake8
+        broken = not _parses(path)
+        assert status == (1 if had or broken else 0), (rel, out, captured.err)
+        assert (f"{rel}: cannot be parsed (" in captured.err) == broken, captured.err
     after = lint_tree(tmp_path, files)
     fixed_any = False
     for path in files:
