@@ -56,10 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
-    p_rules = sub.add_parser("rules", help="list every code")
+    p_rules = sub.add_parser("rules", help="list every code with its name and summary")
     p_rules.add_argument("--markdown", action="store_true", help="print README's Markdown table")
     p_rules.set_defaults(func=_rules)
-    p_explain = sub.add_parser("explain", help="print a rule's documentation")
+    p_explain = sub.add_parser("explain", help="print a rule's documentation (by code or name)")
     p_explain.add_argument(
         "code",
         metavar="CODE_OR_NAME",
