@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,8 +141,17 @@ def test_help_uri_is_absolute_and_points_at_a_page_that_exists() -> None:
 
 
 def test_help_uri_points_at_the_installed_page(tmp_path: Path) -> None:
-    """A real (not editable) install, built by pip from this work tree: the package holds
-    the rule pages, and each rule's helpUri is the page inside the installed package."""
+    """A real (not editable) install, built by pip from a copy of this work tree (pip
+    builds in the source folder): the package holds the rule pages, and each rule's
+    helpUri is the page inside the installed package."""
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "*_cache", ".hypothesis", "__pycache__"
+        ),
+    )
     target = tmp_path / "site"
     proc = subprocess.run(
         [
@@ -153,7 +163,7 @@ def test_help_uri_points_at_the_installed_page(tmp_path: Path) -> None:
             "--no-deps",
             "--target",
             str(target),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,
