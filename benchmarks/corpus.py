@@ -9,6 +9,10 @@
 * ``stdlib_project``: stdlib modules copied into a project of their own.
 * ``generated_project``: about 300 modules, copies of a fixture project (MAPI
   and service code across modules) importing copies of ordinary code.
+* ``large_service_class``: one service module of about 20,000 lines that is a
+  single ``ServiceFramework`` subclass: its service methods (the shape of
+  ``fixtures/pump/tutorial_service.py``) and as many generated MAPI helper
+  methods as it takes, so that the file has no top-level statement to cut at.
 """
 
 from __future__ import annotations
@@ -131,3 +135,98 @@ def generated_project(
             (package / module.name).write_text(text, encoding="utf-8")
             mapi_modules.append(package / module.name)
     return directory, mapi_modules
+
+
+_CLASS_HEAD = '''"""One Windows service whose class holds all of its MAPI work."""
+
+import pythoncom
+import servicemanager
+import win32event
+import win32service
+import win32serviceutil
+from win32com.mapi import mapi
+
+INIT = (mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE)
+LOGON = mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE
+
+
+class MailboxService(win32serviceutil.ServiceFramework):
+    """Polls every mailbox it is configured for."""
+
+    _svc_name_ = "MailboxService"
+    _svc_display_name_ = "Mailbox service"
+
+    def __init__(self, args):
+        win32serviceutil.ServiceFramework.__init__(self, args)
+        self.hWaitStop = win32event.CreateEvent(None, 0, 0, None)
+        self.session = None
+        self.debug = False
+
+    def SvcStop(self):
+        self.ReportServiceStatus(win32service.SERVICE_STOP_PENDING)
+        win32event.SetEvent(self.hWaitStop)
+
+    def SvcDoRun(self):
+        pythoncom.OleInitialize()
+        mapi.MAPIInitialize(INIT)
+        self.session = mapi.MAPILogonEx(0, "", None, LOGON)
+        while True:
+            rc = win32event.MsgWaitForMultipleObjects(
+                (self.hWaitStop,), 0, 1000, win32event.QS_ALLINPUT
+            )
+            if rc == win32event.WAIT_OBJECT_0:
+                break
+            pythoncom.PumpWaitingMessages()
+            self.poll_0()
+        self.session.Logoff(0, 0, 0)
+        mapi.MAPIUninitialize()
+'''
+
+_CLASS_METHODS = '''
+    def poll_{i}(self):
+        """Mailbox {i}: open its store, read its inbox, go on with the next."""
+        store = self.open_store_{i}()
+        inbox = store.GetReceiveFolder("IPM.Note", 0)
+        table = store.OpenEntry(inbox[0], None, mapi.MAPI_BEST_ACCESS).GetContentsTable(0)
+        rows = table.QueryRows(50, 0)
+        for row in rows:
+            servicemanager.LogInfoMsg("mailbox {i}: %d properties" % len(row))
+        self.poll_{next}()
+
+    def open_store_{i}(self):
+        stores = self.session.GetMsgStoresTable(0)
+        rows = stores.QueryRows(1, 0)
+        flags = mapi.MDB_NO_DIALOG | mapi.MAPI_BEST_ACCESS
+        if self.debug:
+            flags |= mapi.MDB_WRITE
+        return self.session.OpenMsgStore(0, rows[0][0][1], None, flags)
+
+    def relogon_{i}(self, profile):
+        flags = mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE
+        if self.debug:
+            flags |= mapi.MAPI_NEW_SESSION
+        self.session = mapi.MAPILogonEx(0, profile, None, flags)  # MPS103
+        return self.session
+
+    def wait_{i}(self, timeout):
+        rc = win32event.MsgWaitForMultipleObjects(
+            (self.hWaitStop,), 0, timeout, win32event.QS_ALLINPUT
+        )
+        if rc == win32event.WAIT_OBJECT_0 + 1:
+            pythoncom.PumpWaitingMessages()
+        return rc
+'''
+
+
+def large_service_class(path: Path, lines: int = 20_000) -> Path:
+    """One module of about ``lines`` lines that is a single service class."""
+    parts = [_CLASS_HEAD]
+    total = _CLASS_HEAD.count("\n")
+    per_group = _CLASS_METHODS.count("\n")
+    groups = max(1, (lines - total) // per_group)
+    for i in range(groups):
+        following = i + 1 if i + 1 < groups else 0
+        parts.append(_CLASS_METHODS.format(i=i, next=following))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(parts), encoding="utf-8")
+    return path

@@ -1,4 +1,5 @@
-"""The ``flake8-mapi-service`` console script: ``rules``, ``explain CODE``, ``fix``, ``--version``.
+"""The ``flake8-mapi-service`` console script: ``rules``, ``explain CODE_OR_NAME``, ``fix``,
+``context``, ``--version``.
 
 ``rules`` and ``explain`` read only the catalogue: no libcst import, so they start
 instantly; ``fix`` imports the analysis when it runs.
@@ -12,7 +13,8 @@ import sys
 from typing import List, Optional, Sequence
 
 from . import __version__
-from .catalogue import RULES, explain, get, table
+from .catalogue import RULES, explain, find, nearest, table
+from .settings import SERVICE_MODES, parse_service_mode
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -29,15 +31,17 @@ def _rules(args: argparse.Namespace) -> int:
         if r.fixable:
             flags.append("fixable")
         extra = f"  [{', '.join(flags)}]" if flags else ""
-        print(f"{r.code}  {r.name:<{width}}  {r.title}{extra}")
+        print(f"{r.code}  {r.name:<{width}}  {r.short}{extra}")
     return 0
 
 
 def _explain(args: argparse.Namespace) -> int:
-    rule = get(args.code)
+    rule = find(args.code)
     if rule is None:
+        close = nearest(args.code)
+        hint = f"did you mean {close!r}?" if close else "see 'flake8-mapi-service rules'"
         print(
-            f"flake8-mapi-service: unknown code {args.code!r}; see 'flake8-mapi-service rules'",
+            f"flake8-mapi-service explain: unknown code or name {args.code!r}; {hint}",
             file=sys.stderr,
         )
         return 2
@@ -52,11 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
-    p_rules = sub.add_parser("rules", help="list every code")
+    p_rules = sub.add_parser("rules", help="list every code with its name and summary")
     p_rules.add_argument("--markdown", action="store_true", help="print README's Markdown table")
     p_rules.set_defaults(func=_rules)
-    p_explain = sub.add_parser("explain", help="print a rule's documentation")
-    p_explain.add_argument("code", help="a code such as MPS101")
+    p_explain = sub.add_parser("explain", help="print a rule's documentation (by code or name)")
+    p_explain.add_argument(
+        "code",
+        metavar="CODE_OR_NAME",
+        help="a code or a name as 'rules' prints them, in any case: MPS101 or "
+        "init-without-nt-service",
+    )
     p_explain.set_defaults(func=_explain)
     p_fix = sub.add_parser(
         "fix",
@@ -78,7 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (default), json, or a mermaid flowchart",
     )
     p_context.add_argument(
-        "--mapi-service", choices=("auto", "always", "never"), type=str.lower, default=None
+        "--mapi-service",
+        choices=SERVICE_MODES,
+        type=parse_service_mode,
+        default=None,
+        help="which files are service code, in any case (default: the flake8 config's, else auto)",
     )
     p_context.add_argument("--mapi-service-paths", default=None, metavar="GLOB,...")
     p_context.add_argument(
@@ -93,9 +106,10 @@ def _fix_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     parser.add_argument(
         "--mapi-service",
-        choices=("auto", "always", "never"),
+        choices=SERVICE_MODES,
+        type=parse_service_mode,
         default=None,
-        help="which files are service code (default: the flake8 config's, else auto)",
+        help="which files are service code, in any case (default: the flake8 config's, else auto)",
     )
     parser.add_argument(
         "--mapi-service-paths",

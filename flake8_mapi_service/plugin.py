@@ -15,7 +15,7 @@ from . import __version__
 from .analysis.project import PROJECTS
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
 from .prefilter import lowered_bytes_concern_mapi, may_concern_mapi
-from .settings import SERVICE_MODES, Settings, named_codes
+from .settings import SERVICE_MODES, Settings, named_codes, parse_service_mode
 
 Report = Tuple[int, int, str, Type[Any]]
 
@@ -39,10 +39,13 @@ class Plugin:
         option_manager.add_option(
             "--mapi-service",
             default="auto",
+            # any case; a bad value, on the command line or in a config file, is
+            # flake8's usage error (parse_service_mode raises argparse's invalid choice)
+            type=parse_service_mode,
             choices=SERVICE_MODES,
             parse_from_config=True,
-            help="Which files are Windows-service code: auto (detect), always, never. "
-            "(Default: %(default)s)",
+            help="Which files are Windows-service code: auto (detect), always, never, "
+            "in any case. (Default: %(default)s)",
         )
         option_manager.add_option(
             "--mapi-service-paths",

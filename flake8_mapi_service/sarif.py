@@ -80,7 +80,7 @@ def _rule_descriptor(rule: Rule) -> Dict[str, Any]:
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": _plain(rule.title), "markdown": rule.title},
+        "shortDescription": {"text": rule.short},
         "fullDescription": {"text": _plain(rule.summary), "markdown": rule.summary},
         "help": {"text": doc, "markdown": doc},
         "helpUri": rule.doc_url,

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import os
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence, Tuple
 
 SERVICE_MODES = ("auto", "always", "never")
+
+
+def parse_service_mode(value: str) -> str:
+    """``--mapi-service``'s value, in lower case: the argparse ``type`` of the option.
+
+    argparse applies it to the command line's value and, because flake8 hands the
+    config files' values to its parser as defaults, to ``mapi-service = ...`` in
+    ``setup.cfg``/``tox.ini``/``.flake8`` too, so both accept any case and a bad
+    value in either is the same usage error (exit status 2), in argparse's words."""
+    mode = value.strip().lower()
+    if mode in SERVICE_MODES:
+        return mode
+    raise argparse.ArgumentTypeError(invalid_choice(value, SERVICE_MODES))
+
+
+def invalid_choice(value: str, choices: Sequence[str]) -> str:
+    """argparse's own message for ``value`` not in ``choices`` (its wording differs
+    between Python versions): ``invalid choice: 'x' (choose from ...)``."""
+    probe = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    probe.add_argument("--value", choices=choices)
+    try:
+        probe.parse_args([f"--value={value}"])
+    except argparse.ArgumentError as exc:
+        return exc.message
+    return f"invalid choice: {value!r}"  # pragma: no cover - argparse accepted it
 
 
 def _split(values: Iterable[str] | str | None) -> Tuple[str, ...]:
@@ -57,11 +83,10 @@ class Settings:
         no_cache: bool = False,
         exclude: Sequence[str] = (),
     ) -> Settings:
-        mode = (service_mode or "auto").strip().lower()
-        if mode not in SERVICE_MODES:
-            raise ValueError(
-                f"--mapi-service must be one of {', '.join(SERVICE_MODES)}, not {mode!r}"
-            )
+        try:
+            mode = parse_service_mode(service_mode or "auto")
+        except argparse.ArgumentTypeError as exc:
+            raise ValueError(f"--mapi-service: {exc}") from None
         servers = tuple(s.upper() for s in _split(server_services)) or ("MSEMS",)
         return cls(
             service_mode=mode,

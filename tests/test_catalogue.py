@@ -38,7 +38,7 @@ def test_the_core_codes_are_there() -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_every_field_is_filled(rule: Rule) -> None:
-    for field in ("code", "name", "message", "summary", "rationale", "example", "fix"):
+    for field in ("code", "name", "message", "short", "summary", "rationale", "example", "fix"):
         value = getattr(rule, field)
         assert isinstance(value, str) and value.strip(), f"{rule.code}.{field} is empty"
     if rule.code != "MPS000":
@@ -46,6 +46,31 @@ def test_every_field_is_filled(rule: Rule) -> None:
     assert "{" not in rule.title and "}" not in rule.title
     if "{" not in rule.message:
         assert rule.format() == f"{rule.code} {rule.message}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_the_one_line_summary_is_one_short_line_without_placeholders(rule: Rule) -> None:
+    assert "\n" not in rule.short and rule.short == rule.short.strip()
+    assert len(rule.short) <= 90, rule.short
+    for placeholder in ("{", "}", "…", "..."):
+        assert placeholder not in rule.short, rule.short
+
+
+def test_the_readme_table_shows_summaries_not_messages() -> None:
+    from flake8_mapi_service.catalogue import table
+
+    rows = table().splitlines()[2:]
+    assert len(rows) == len(RULES)
+    for rule, row in zip(RULES, rows):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells == [
+            f"[{rule.code}](docs/rules/{rule.code}.md)",
+            f"`{rule.name}`",
+            "yes" if rule.service_only else "",
+            "on" if rule.default_enabled else "off",
+            rule.short,
+        ]
+    assert "…" not in table()
 
 
 def test_messages_format_with_their_fields() -> None:

@@ -34,6 +34,15 @@ def test_rules_lists_every_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[service" not in mps104
 
 
+def test_rules_prints_each_rules_one_line_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out and "{" not in out
+    for rule, line in zip(RULES, out.splitlines()):
+        assert line.split()[:2] == [rule.code, rule.name]
+        assert f"  {rule.short}" in line
+
+
 def test_rules_markdown_is_readmes_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "--markdown"]) == 0
     assert capsys.readouterr().out == table() + "\n"
@@ -49,14 +58,70 @@ def test_explain(capsys: pytest.CaptureFixture[str], code: str) -> None:
 
 
 def test_explain_unknown_code_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["explain", "MPS999"]) == 2
+    assert main(["explain", "XYZ999"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "unknown code 'MPS999'" in captured.err
+    assert captured.err == (
+        "flake8-mapi-service explain: unknown code or name 'XYZ999'; "
+        "see 'flake8-mapi-service rules'\n"
+    )
     # positive twin: a known code of the same shape prints its page, and no error
     assert main(["explain", "MPS109"]) == 0
     captured = capsys.readouterr()
     assert captured.out == explain(RULES_BY_CODE["MPS109"]) and captured.err == ""
+
+
+@pytest.mark.parametrize(
+    "name", ["logon-without-nt-service", "LOGON-WITHOUT-NT-SERVICE", "logon_without_nt_service"]
+)
+def test_explain_by_name(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    assert main(["explain", name]) == 0
+    assert capsys.readouterr().out == explain(RULES_BY_CODE["MPS102"])
+
+
+@pytest.mark.parametrize(
+    "typed,meant",
+    [
+        ("logon-without-nt-servce", "logon-without-nt-service"),
+        ("init-without-ntservice", "init-without-nt-service"),
+        ("MPS1011", "MPS101"),
+        ("msgwait-mask-without-posted-message", "msgwait-mask-without-posted-messages"),
+    ],
+)
+def test_explain_suggests_the_nearest_code_or_name(
+    capsys: pytest.CaptureFixture[str], typed: str, meant: str
+) -> None:
+    assert main(["explain", typed]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"flake8-mapi-service explain: unknown code or name {typed!r}; did you mean {meant!r}?\n"
+    )
+
+
+def _console_script(*args: str) -> subprocess.CompletedProcess:
+    """The installed ``flake8-mapi-service`` command itself."""
+    script = Path(sys.executable).parent / "flake8-mapi-service"
+    assert script.exists(), "the console script is installed with the package"
+    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_explains_every_name_rules_prints() -> None:
+    listed = _console_script("rules")
+    assert listed.returncode == 0, listed.stderr
+    names = [line.split()[1] for line in listed.stdout.splitlines()]
+    assert names == [r.name for r in RULES]
+    for name in names:
+        proc = _console_script("explain", name)
+        code = RULES[names.index(name)].code
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith(f"# {code}: {name}\n")
+    proc = _console_script("explain", "logon-without-nt-servce")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (
+        "flake8-mapi-service explain: unknown code or name 'logon-without-nt-servce'; "
+        "did you mean 'logon-without-nt-service'?\n"
+    )
 
 
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

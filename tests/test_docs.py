@@ -7,20 +7,26 @@ this file.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pytest
 from conftest import ROOT, findings, run_flake8
 
 from flake8_mapi_service.catalogue import RULES, SECTIONS, explain
-from flake8_mapi_service.catalogue.rule import DOCS_URL, LEVELS, Rule
+from flake8_mapi_service.catalogue.rule import DOCS_URL, LEVELS, PAGES, Rule
 
 RULES_DIR = ROOT / "docs" / "rules"
+#: the same pages, shipped inside the package (SARIF's helpUri points at them)
+PACKAGE_PAGES = ROOT / "flake8_mapi_service" / "catalogue" / "pages"
 MICROSOFT = re.compile(r"https://(learn|support|docs)\.microsoft\.com/\S+")
 #: the analyzer's own failure has no Microsoft reference
 NO_MICROSOFT_REFERENCE = {"MPS000"}
@@ -41,18 +47,20 @@ def _console_script() -> Path:
     return script
 
 
+@pytest.mark.parametrize("folder", [RULES_DIR, PACKAGE_PAGES], ids=["docs", "package"])
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
-def test_page_is_the_catalogues_text(rule: Rule) -> None:
-    page = RULES_DIR / f"{rule.code}.md"
+def test_page_is_the_catalogues_text(rule: Rule, folder: Path) -> None:
+    page = folder / f"{rule.code}.md"
     assert page.is_file(), f"{page} is missing: run python tools/sync_docs.py"
     assert page.read_text(encoding="utf-8") == explain(rule), (
         f"{page.name} is stale: run python tools/sync_docs.py"
     )
 
 
-def test_no_page_without_a_code() -> None:
+@pytest.mark.parametrize("folder", [RULES_DIR, PACKAGE_PAGES], ids=["docs", "package"])
+def test_no_page_without_a_code(folder: Path) -> None:
     codes = {r.code for r in RULES}
-    stray = [p.name for p in RULES_DIR.glob("*.md") if p.stem not in codes]
+    stray = [p.name for p in folder.glob("*.md") if p.stem not in codes]
     assert stray == []
     # the glob does see the pages: one per code
     assert sorted(p.stem for p in RULES_DIR.glob("*.md")) == sorted(codes)
@@ -101,22 +109,89 @@ def test_readme_table_links_every_page() -> None:
         assert (ROOT / target).is_file()
 
 
-def test_help_uri_is_absolute_and_declared_in_pyproject() -> None:
+def _documentation_url() -> str:
+    """``[project.urls] Documentation`` of pyproject.toml, "" when there is none."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     if sys.version_info >= (3, 11):
         import tomllib
 
-        pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-        documentation = pyproject["project"]["urls"]["Documentation"]
-    else:  # pragma: no cover - the line is simple enough to find without a TOML parser
-        m = re.search(r'^Documentation = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
-        assert m
-        documentation = m.group(1)
-    assert DOCS_URL.split("{code}")[0].startswith(documentation)
+        return str(tomllib.loads(text)["project"].get("urls", {}).get("Documentation", ""))
+    m = re.search(r'^Documentation = "([^"]+)"', text, re.M)  # pragma: no cover
+    return m.group(1) if m else ""  # pragma: no cover
+
+
+def test_help_uri_is_absolute_and_points_at_a_page_that_exists() -> None:
+    """Published (DOCS_URL set, with pyproject's Documentation URL as its prefix), or
+    the page inside the package: a ``file:`` URI of the catalogue's text."""
+    documentation = _documentation_url()
+    if DOCS_URL:  # pragma: no cover - the project has no public home yet
+        assert documentation and DOCS_URL.split("{code}")[0].startswith(documentation)
+    else:
+        assert documentation == "", "a Documentation URL that DOCS_URL does not use"
+        assert PAGES == PACKAGE_PAGES.resolve()
     for rule in RULES:
         uri = urlparse(rule.doc_url)
-        assert uri.scheme == "https" and uri.netloc, rule.doc_url
         assert "{" not in rule.doc_url
         assert rule.level in LEVELS, rule.code
+        if DOCS_URL:  # pragma: no cover
+            assert uri.scheme == "https" and uri.netloc, rule.doc_url
+            continue
+        assert uri.scheme == "file", rule.doc_url
+        page = Path(url2pathname(uri.path))
+        assert page.is_absolute() and page == PAGES / f"{rule.code}.md"
+        assert page.read_text(encoding="utf-8") == explain(rule)
+
+
+def test_help_uri_points_at_the_installed_page(tmp_path: Path) -> None:
+    """A real (not editable) install, built by pip from a copy of this work tree (pip
+    builds in the source folder): the package holds the rule pages, and each rule's
+    helpUri is the page inside the installed package."""
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "*_cache", ".hypothesis", "__pycache__"
+        ),
+    )
+    target = tmp_path / "site"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code = (
+        "import json, flake8_mapi_service\n"
+        "from flake8_mapi_service.catalogue import RULES\n"
+        "print(json.dumps([flake8_mapi_service.__file__] + [r.doc_url for r in RULES]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=str(tmp_path), env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    package, *uris = json.loads(proc.stdout)
+    assert Path(package).resolve().parent == (target / "flake8_mapi_service").resolve()
+    assert len(uris) == len(RULES)
+    for rule, uri in zip(RULES, uris):
+        parsed = urlparse(uri)
+        assert parsed.scheme == "file", uri
+        page = Path(url2pathname(parsed.path))
+        expected = target / "flake8_mapi_service" / "catalogue" / "pages" / f"{rule.code}.md"
+        assert page == expected.resolve()
+        assert page.read_text(encoding="utf-8") == explain(rule)
 
 
 # -- README's ruff recipe, with the real ruff -----------------------------------------------

@@ -156,20 +156,15 @@ def _libcst_signature(module: cst.Module, fast: bool) -> List[object]:
 
 def _sources() -> List[Tuple[str, str]]:
     out = [("modern", MODERN)]
-    for p in fixture_files():
-        text = p.read_text(encoding="utf-8")
-        try:
-            cst.parse_module(text)
-        except cst.ParserSyntaxError:
-            continue  # a fixture project's module that does not parse
-        out.append((p.name, text))
     stdlib = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
-    for p in stdlib[:: max(1, len(stdlib) // 25)]:
+    for p in [*fixture_files(), *stdlib[:: max(1, len(stdlib) // 25)]]:
         text = p.read_text(encoding="utf-8", errors="replace")
         try:
             cst.parse_module(text)
         except cst.ParserSyntaxError:
-            continue  # syntax newer than this libcst: nothing to compare
+            # syntax newer than this libcst, or a fixture that does not parse on purpose
+            # (fixtures/projects/broken_module): nothing to compare
+            continue
         out.append((p.name, text))
     return out
 
@@ -269,3 +264,131 @@ def test_parsing_in_pieces_changes_nothing(name: str, text: str) -> None:
     assert [slow.of_call(c.node, c.index) for c in calls] == [
         slow_whole.of_call(c.node, c.index) for c in whole_calls
     ]
+
+
+# -- a long class is parsed in pieces too ---------------------------------------------
+
+CLASS_METHODS = '''
+    def logon_{i}(self, profile):
+        """Mailbox {i}."""
+        flags = mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE
+        if self.debug:
+            flags |= mapi.MAPI_NEW_SESSION
+        self.session = mapi.MAPILogonEx(0, profile, None, flags)
+        return self.session
+
+    # the store of mailbox {i}
+    @property
+    def store_{i}(self):
+        return self.session.OpenMsgStore(
+            0, self.entry_{i}, None, mapi.MDB_NO_DIALOG | mapi.MAPI_BEST_ACCESS
+        )
+    label_{i} = "mailbox {i}"; index_{i} = {i}
+'''
+
+
+def _one_class_source(methods: int) -> str:
+    head = (
+        "import pythoncom\nimport win32serviceutil\nfrom win32com.mapi import mapi\n\n\n"
+        "@decorate(mapi.MAPIInitialize(None))\n"
+        "class Service(\n    win32serviceutil.ServiceFramework,\n):\n"
+        '    """One service class that holds everything."""\n\n'
+        "    def SvcDoRun(self):\n"
+        "        pythoncom.OleInitialize()\n"
+        "        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+        "        self.logon_0('')\n"
+    )
+    tail = "\n\nx = mapi.MAPILogonEx(0, '', None, 0)\n"
+    return head + "".join(CLASS_METHODS.format(i=i) for i in range(methods)) + tail
+
+
+def _class_sources() -> List[Tuple[str, str]]:
+    out = [("one_class", _one_class_source(200)), ("one_class_crlf", "")]
+    out[1] = ("one_class_crlf", out[0][1].replace("\n", "\r\n"))
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for name in ("_pydecimal.py", "tkinter/__init__.py", "turtle.py"):
+        path = stdlib / name
+        if path.exists():
+            out.append((name, path.read_text(encoding="utf-8")))
+    return out
+
+
+@pytest.mark.parametrize("name,text", _class_sources(), ids=[n for n, _ in _class_sources()])
+def test_parsing_a_long_class_in_pieces_changes_nothing(
+    name: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A class longer than two pieces is cut between its statements: the module made of
+    the pieces has the statements of one parse (the same ``ast``), the same calls in the
+    same order, the same positions (fast and from libcst) and the same findings."""
+    import ast
+
+    from flake8_mapi_service import runner
+    from flake8_mapi_service.analysis import source
+    from flake8_mapi_service.analysis.positions import Positions
+    from flake8_mapi_service.settings import Settings
+
+    lines = text.splitlines(keepends=True)
+    tree = ast.parse(text)
+    settings = Settings.from_values("always", single_file=True)
+    monkeypatch.setattr(source, "CHUNK_LINES", 300)
+    module, pieces = source.parse_lines(lines, tree)
+    assert module is not None
+    # pieces that start inside a class are parsed after a header line of their own
+    inside = [offset for _, offset in pieces if lines[offset + 1][:1] in (" ", "\t")]
+    assert len(inside) >= 2, [offset for _, offset in pieces]
+    assert ast.dump(ast.parse(module.code)) == ast.dump(tree)
+    in_pieces = runner.analyze(lines, name, settings, tree)
+    monkeypatch.setattr(source, "CHUNK_LINES", 10**9)
+    whole = source.parse(text)
+    assert whole is not None
+    assert source.parse_lines(lines, tree)[1] == []
+    assert runner.analyze(lines, name, settings, tree) == in_pieces
+    calls = model_mod.build_model(module).calls
+    whole_calls = model_mod.build_model(whole).calls
+    assert [module.code_for_node(c.node) for c in calls] == [
+        whole.code_for_node(c.node) for c in whole_calls
+    ]
+    fast = Positions(module, lines, tree, len(calls), pieces)
+    slow = Positions(module, lines, None, -1, pieces)  # -1 calls: libcst positions
+    slow_whole = Positions(whole, lines, None, -1)
+    expected = [slow_whole.of_call(c.node, c.index) for c in whole_calls]
+    assert [slow.of_call(c.node, c.index) for c in calls] == expected
+    assert [fast.of_call(c.node, c.index) for c in calls] == expected
+    if name.startswith("one_class"):
+        # MPS103 on each logon (and the module's own), MPS101 at the decorator, by line
+        logons = [i + 1 for i, line in enumerate(lines) if "= mapi.MAPILogonEx(" in line]
+        assert len(logons) == 201
+        assert [(r.line, r.code) for r in in_pieces if r.code == "MPS103"] == [
+            (line, "MPS103") for line in logons
+        ]
+        assert (6, "MPS101") in {(r.line, r.code) for r in in_pieces}
+
+
+def test_a_class_is_cut_only_where_a_statement_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never inside a long string whose lines look like statements, never inside a
+    class whose one statement shares the header's line."""
+    import ast
+
+    from flake8_mapi_service.analysis import source
+
+    monkeypatch.setattr(source, "CHUNK_LINES", 50)
+    text = (
+        'class S:\n    text = """\n'
+        + "    x = 1\n" * 300
+        + '"""\n'
+        + "    y = 2\n" * 200
+        + "class T: z = [\n"
+        + "    1,\n" * 300
+        + "]\n"
+        + "w = 1\n" * 100
+    )
+    lines = text.splitlines(keepends=True)
+    tree = ast.parse(text)
+    cuts = source._cuts(lines, text, tree)
+    string = range(1, 303)  # the string's lines (indexes)
+    one_line_class = range(504, 805)  # class T starts at 503: a top-level cut may
+    assert [(i, inside) for i, inside in cuts if i in string or i in one_line_class] == []
+    assert any(inside for _, inside in cuts)
+    module, pieces = source.parse_lines(lines, tree)
+    assert module is not None and len(pieces) == len(cuts) - 1
+    assert ast.dump(ast.parse(module.code)) == ast.dump(tree)

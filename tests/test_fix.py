@@ -8,6 +8,7 @@ may carry ``# fix-options: --mapi-service=always`` (the fix command's options) a
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -491,6 +492,14 @@ def lint_tree(root: Path, files: Sequence[Path]) -> Dict[str, List[str]]:
     return out
 
 
+def _parses(path: Path) -> bool:
+    try:
+        ast.parse(path.read_bytes())
+    except SyntaxError:
+        return False
+    return True
+
+
 def test_round_trip_over_fixtures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -516,10 +525,14 @@ def test_round_trip_over_fixtures(
             if o.startswith(("--mapi-service=", "--mapi-service-paths="))
         ]
         status = cli.main(["fix", *opts, rel])
-        out = capsys.readouterr().out
+        captured = capsys.readouterr()
+        out = captured.out
         left[rel] = sum(1 for line in out.splitlines() if " not fixed: " in line)
         had = [c for c in before[rel] if c in FIXABLE]
-        assert status == (1 if had else 0), (rel, out)
+        # a fixture that does not parse on purpose fails the command, as E999 fails flake8
+        broken = not _parses(path)
+        assert status == (1 if had or broken else 0), (rel, out, captured.err)
+        assert (f"{rel}: cannot be parsed (" in captured.err) == broken, captured.err
     after = lint_tree(tmp_path, files)
     fixed_any = False
     for path in files:
@@ -632,13 +645,110 @@ def test_noqa_is_respected() -> None:
         '        a = mapi.MAPILogonEx(0, "p", None, mapi.MAPI_NO_MAIL)  # noqa: MPS102'
     )
     assert lines[10] == '            0, "p", None, 0'
-    assert lines[13] == '            0, "p", None, mapi.MAPI_NT_SERVICE'
+    # flake8 reports c's findings on its first line: the noqa on its last line does not
+    # silence them
+    assert lines[13] == '            0, "p", None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL'
     assert out.left == []
     assert sorted((line, code) for line, _, code in out.fixes) == [
         (8, "MPS101"),
         (9, "MPS103"),
         (13, "MPS102"),
+        (13, "MPS103"),
     ]
+
+
+#: each call's comment says whether flake8 honours its noqa for the call's findings
+NOQA_LIKE_FLAKE8 = """\
+import win32serviceutil
+from win32com.mapi import mapi
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))
+        a = mapi.MAPILogonEx(
+            0, "a", None, mapi.MAPI_NO_MAIL  # noqa: MPS102 (a continuation line: reported)
+        )
+        b = mapi.MAPILogonEx(  # noqa: MPS102 (the reported line: silenced)
+            0, "b", None, mapi.MAPI_NO_MAIL
+        )
+        c = mapi.MAPILogonEx(
+            0, "c", None, mapi.MAPI_NO_MAIL
+        )  # noqa: MPS102 (the closing line: reported)
+        d = mapi.MAPILogonEx(0, "d", \\
+            None, mapi.MAPI_NO_MAIL)  # noqa: MPS102 (a backslash joins the lines: silenced)
+        e = mapi.MAPILogonEx(0, \"\"\"e
+\"\"\", None, mapi.MAPI_NO_MAIL)  # noqa: MPS102 (a string spans the lines: silenced)
+        f = mapi.MAPILogonEx(0, "f", None, mapi.MAPI_NO_MAIL)  #noqa: MPS102 (no space: reported)
+        g = mapi.MAPILogonEx(0, "g", None, mapi.MAPI_NO_MAIL)  # noqa: mps102 (case: reported)
+        h = mapi.MAPILogonEx(0, "h", None, mapi.MAPI_NO_MAIL)  # NOQA:MPS1 (a prefix: silenced)
+        i = mapi.MAPILogonEx(0, "i", None, mapi.MAPI_NO_MAIL)  # noqa (bare: silenced)
+        return a, b, c, d, e, f, g, h, i
+"""
+NOQA_REPORTED = [(8, "MPS102"), (14, "MPS102"), (21, "MPS102"), (22, "MPS102")]
+
+
+def _fixable_flake8_findings(path: Path, *args: str) -> List[Tuple[int, str]]:
+    proc = run_flake8(["--select=MPS", *args, path.name], cwd=path.parent)
+    assert proc.returncode in (0, 1), proc.stderr
+    return sorted((line, code) for _, line, _, code, _ in findings(proc.stdout) if code in FIXABLE)
+
+
+def _fix_command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).parent / "flake8-mapi-service"
+    return subprocess.run(
+        [str(script), "fix", *args], cwd=str(cwd), capture_output=True, text=True, timeout=300
+    )
+
+
+def _acted_on(output: str) -> List[Tuple[int, str]]:
+    """(line, code) of every finding ``fix`` fixed, would fix, or left to fix by hand."""
+    return sorted(
+        (int(line), code)
+        for line, code in re.findall(
+            r"^\S+?:(\d+):\d+: (MPS\d+) (?:would fix|fixed|not fixed)", output, flags=re.M
+        )
+    )
+
+
+def test_fix_honours_exactly_the_noqa_flake8_honours(tmp_path: Path) -> None:
+    """The real flake8 and the real ``fix`` on the same file: ``fix`` acts on exactly the
+    findings flake8 reports (a noqa on a continuation line of a multi-line call does
+    not silence the finding flake8 reports on the call's first line), and after the fix
+    flake8 reports none of them."""
+    path = tmp_path / "svc.py"
+    path.write_text(NOQA_LIKE_FLAKE8, encoding="utf-8")
+    assert _fixable_flake8_findings(path) == NOQA_REPORTED
+    proc = _fix_command("--diff", path.name, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert _acted_on(proc.stderr) == NOQA_REPORTED
+    proc = _fix_command(path.name, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert _acted_on(proc.stdout) == NOQA_REPORTED
+    assert _fixable_flake8_findings(path) == []
+    assert _fix_command(path.name, cwd=tmp_path).returncode == 0
+    fixed = path.read_text(encoding="utf-8").splitlines()
+    assert fixed[8] == (
+        '            0, "a", None, mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE  '
+        "# noqa: MPS102 (a continuation line: reported)"
+    )
+    assert fixed[11] == '            0, "b", None, mapi.MAPI_NO_MAIL'
+
+
+def test_fix_follows_flake8_noqa_in_the_whole_file_and_disable_noqa(tmp_path: Path) -> None:
+    path = tmp_path / "svc.py"
+    # a file-level "flake8: noqa" comment on a line of its own: flake8 skips the file, so does fix
+    path.write_text("# flake8: noqa\n" + NOQA_LIKE_FLAKE8, encoding="utf-8")
+    assert _fixable_flake8_findings(path) == []
+    proc = _fix_command("--diff", path.name, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    # disable-noqa in the config: flake8 reports every call, and fix fixes every call
+    path.write_text(NOQA_LIKE_FLAKE8, encoding="utf-8")
+    (tmp_path / "setup.cfg").write_text("[flake8]\ndisable-noqa = true\n", encoding="utf-8")
+    every_call = _fixable_flake8_findings(path)
+    assert every_call == [(line, "MPS102") for line in (8, 11, 14, 17, 19, 21, 22, 23, 24)]
+    proc = _fix_command("--diff", path.name, cwd=tmp_path)
+    assert _acted_on(proc.stderr) == every_call
 
 
 def test_ignored_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -841,8 +951,9 @@ def test_pathological_nesting_is_left_alone_without_crashing(tmp_path: Path) -> 
         text=True,
         timeout=600,
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "cannot be parsed" in proc.stdout + proc.stderr
+    # reported, left unchanged, and the command fails (flake8 reports E999 for it)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{deep}: cannot be parsed (line 2: SyntaxError: " in proc.stderr
     assert deep.read_text(encoding="utf-8") == text
     # positive twin: shallow nesting, and a call to fix, as service code: parsed and fixed
     shallow = tmp_path / "shallow.py"
@@ -861,3 +972,37 @@ def test_pathological_nesting_is_left_alone_without_crashing(tmp_path: Path) -> 
     assert shallow.read_text(encoding="utf-8") == twin.replace(
         "(None)", "((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))"
     )
+
+
+@pytest.mark.parametrize("head", ["from win32com.mapi import mapi\n", "import os\n"])
+def test_a_file_that_does_not_parse_fails_the_command(tmp_path: Path, head: str) -> None:
+    """With or without MAPI in it: reported on standard error, never written, status 1
+    (what makes the pre-commit hook fail), and the other files are still fixed."""
+    broken = tmp_path / "broken.py"
+    text = head + "\ndef run(:\n    pass\n"
+    broken.write_text(text, encoding="utf-8")
+    good = copy_case(tmp_path, "bare_names.fixed.py")
+    script = Path(sys.executable).parent / "flake8-mapi-service"
+    proc = subprocess.run(
+        [str(script), "fix", broken.name, good.name],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "broken.py: cannot be parsed (line 3: SyntaxError: invalid syntax); left unchanged",
+        "fixed 0 finding(s) in 0 file(s); 1 file(s) not checked",
+    ]
+    assert broken.read_text(encoding="utf-8") == text
+    broken.write_text(head + "\ndef run():\n    pass\n", encoding="utf-8")
+    proc = subprocess.run(
+        [str(script), "fix", broken.name, good.name],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Set, Tuple
 
 import pytest
 from conftest import FIXTURES, OTHERS_OFF, ROOT, findings, mps, run_flake8
+
+from flake8_mapi_service.settings import SERVICE_MODES, invalid_choice
 
 # Not service code by itself: no ServiceFramework, no entry point, no MAPI_NT_SERVICE.
 WORKER = textwrap.dedent(
@@ -93,8 +97,51 @@ def test_never_turns_service_detection_off(tmp_path: Path) -> None:
 def test_an_invalid_mode_is_rejected(tmp_path: Path) -> None:
     _write(tmp_path, "worker.py", WORKER)
     proc = run_flake8(["--mapi-service=sometimes", "worker.py"], cwd=tmp_path)
-    assert proc.returncode not in (0, 1)
-    assert "mapi-service" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    # argparse's own message (its wording of the choices differs between Python versions)
+    usage, error = proc.stderr.splitlines()
+    assert usage.startswith("usage: flake8 ")
+    assert error.startswith("flake8: error: argument --mapi-service: invalid choice: 'sometimes'")
+    assert all(choice in error for choice in ("auto", "always", "never"))
+
+
+@pytest.mark.parametrize("config", ["setup.cfg", "tox.ini", ".flake8"])
+def test_an_invalid_mode_in_a_config_file_is_the_command_lines_usage_error(
+    tmp_path: Path, config: str
+) -> None:
+    """No traceback: the usage line and one error line naming the option, the value and
+    the choices, with flake8's usage-error status (2), byte for byte what flake8 says
+    for the same value on the command line."""
+    _write(tmp_path, "worker.py", WORKER)
+    command_line = run_flake8(["--mapi-service=sometimes", "worker.py"], cwd=tmp_path)
+    _write(tmp_path, config, "[flake8]\nmapi-service = sometimes\n")
+    from_config = run_flake8(["worker.py"], cwd=tmp_path)
+    assert "Traceback" not in from_config.stderr, from_config.stderr
+    assert (from_config.returncode, from_config.stdout) == (2, "")
+    assert from_config.stderr == command_line.stderr
+    usage, error = from_config.stderr.splitlines()
+    assert usage.startswith("usage: flake8 ")
+    assert error.startswith("flake8: error: argument --mapi-service: invalid choice: 'sometimes'")
+    for choice in ("auto", "always", "never"):
+        assert choice in error
+
+
+@pytest.mark.parametrize("value", ["Always", "ALWAYS", " always "])
+def test_a_mode_in_any_case_on_the_command_line(tmp_path: Path, value: str) -> None:
+    _write(tmp_path, "worker.py", WORKER)
+    assert _run(tmp_path, f"--mapi-service={value}", "worker.py") == AS_SERVICE
+
+
+def test_a_mode_in_any_case_in_a_config_file(tmp_path: Path) -> None:
+    _write(tmp_path, "svc.py", UNKNOWN_FLAGS.replace("self.flags", "0"))
+    _write(tmp_path, "worker.py", WORKER)
+    _write(tmp_path, "setup.cfg", "[flake8]\nmapi-service = NEVER\n")
+    assert _run(tmp_path, "svc.py") == set()
+    _write(tmp_path, "setup.cfg", "[flake8]\nmapi-service = Always\n")
+    assert _run(tmp_path, "worker.py") == AS_SERVICE
+    # and the command line's value, in its own case, still wins over the file
+    assert _run(tmp_path, "--mapi-service=Auto", "worker.py") == set()
 
 
 def test_service_paths_glob_on_the_command_line(tmp_path: Path) -> None:
@@ -239,3 +286,41 @@ def test_select_mps_leaves_mps109_off_until_it_is_named(tmp_path: Path) -> None:
     assert _run(tmp_path, "--select=MPS", "svc.py") == {(7, "MPS106")}
     assert (8, "MPS109") in _run(tmp_path, "--select=MPS,MPS109", "svc.py")
     assert (8, "MPS109") in _run(tmp_path, "--select=MPS1", "svc.py")
+
+
+def _command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed ``flake8-mapi-service`` command."""
+    script = Path(sys.executable).parent / "flake8-mapi-service"
+    return subprocess.run(
+        [str(script), *args], cwd=str(cwd), capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize("command", ["fix", "context"])
+def test_the_commands_read_the_mode_in_any_case_and_reject_a_bad_one(
+    tmp_path: Path, command: str
+) -> None:
+    """``fix`` and ``context`` read ``mapi-service`` from the same config: any case is
+    accepted there and on their command line; a bad value is one line and status 2."""
+    _write(tmp_path, "worker.py", WORKER)
+    extra = ["--diff"] if command == "fix" else []
+    _write(tmp_path, "setup.cfg", "[flake8]\nmapi-service = sometimes\n")
+    proc = _command(command, *extra, "worker.py", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    # argparse's words for it (they differ between Python versions), on one line
+    message = invalid_choice("sometimes", SERVICE_MODES)
+    assert message.startswith("invalid choice: 'sometimes' (choose from ")
+    assert proc.stderr == f"flake8-mapi-service {command}: --mapi-service: {message}\n"
+    proc = _command(command, *extra, "--mapi-service=sometimes", "worker.py", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "argument --mapi-service: invalid choice: 'sometimes'" in proc.stderr
+    _write(tmp_path, "setup.cfg", "[flake8]\nmapi-service = Always\n")
+    for args in ([], ["--mapi-service=ALWAYS"]):
+        proc = _command(command, *extra, *args, "worker.py", cwd=tmp_path)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        if command == "fix":  # the worker is service code: its MPS101 would be fixed
+            assert proc.returncode == 1, proc.stderr
+            assert "worker.py:5:5: MPS101 would fix" in proc.stderr
+        else:
+            assert proc.returncode == 0, proc.stderr
+            assert "  service code: --mapi-service=always\n" in proc.stdout

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Dict, List, Set, Tuple
 from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pytest
 from conftest import FIXTURES, ROOT, findings, run_flake8
@@ -119,11 +120,15 @@ def test_a_rule_entry_per_code(fixtures_log: Tuple[Dict[str, Any], str]) -> None
     for rule in RULES:
         entry = rules[rule.code]
         assert entry["name"] == rule.name
-        assert entry["shortDescription"]["text"]
+        assert entry["shortDescription"] == {"text": rule.short}
         assert entry["fullDescription"]["markdown"] == rule.summary
         assert entry["help"]["markdown"] == explain(rule)
+        assert entry["helpUri"] == rule.doc_url
         uri = urlparse(entry["helpUri"])
-        assert uri.scheme == "https" and uri.netloc, entry["helpUri"]
+        # an absolute URI of a page that exists: the one inside the installed package
+        assert uri.scheme == "file", entry["helpUri"]
+        page = Path(url2pathname(uri.path))
+        assert page.read_text(encoding="utf-8") == explain(rule)
         assert entry["defaultConfiguration"]["level"] == rule.level
         assert entry["defaultConfiguration"]["enabled"] == rule.default_enabled
     # a code of another plugin gets an entry too, with the message flake8 gave it (the

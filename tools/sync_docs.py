@@ -1,4 +1,6 @@
-"""Regenerate the catalogue-derived docs: README's code table and docs/rules/*.md.
+"""Regenerate the catalogue-derived docs: README's code table and the rule pages, in
+docs/rules/*.md (the repository's) and flake8_mapi_service/catalogue/pages/*.md (the same
+pages, shipped inside the package for SARIF's helpUri).
 
 python tools/sync_docs.py          # rewrite them
 python tools/sync_docs.py --check  # exit 1 if they are out of date (the tests do this)
@@ -14,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flake8_mapi_service.catalogue import RULES, explain, table  # noqa: E402
+from flake8_mapi_service.catalogue.rule import PAGES  # noqa: E402
+
+#: the folders that hold a page per rule
+PAGE_DIRS = (ROOT / "docs" / "rules", PAGES)
 
 START = "<!-- codes:start -->"
 END = "<!-- codes:end -->"
@@ -26,7 +32,7 @@ def expected_readme(text: str) -> str:
 
 
 def expected_pages() -> Dict[Path, str]:
-    return {ROOT / "docs" / "rules" / f"{r.code}.md": explain(r) for r in RULES}
+    return {folder / f"{r.code}.md": explain(r) for folder in PAGE_DIRS for r in RULES}
 
 
 def main(argv: List[str]) -> int:
@@ -40,8 +46,7 @@ def main(argv: List[str]) -> int:
         if not check:
             readme.write_text(want, encoding="utf-8")
     pages = expected_pages()
-    rules_dir = ROOT / "docs" / "rules"
-    existing = sorted(rules_dir.glob("MPS*.md")) if rules_dir.exists() else []
+    existing = sorted(p for folder in PAGE_DIRS if folder.exists() for p in folder.glob("MPS*.md"))
     for path in existing:
         if path not in pages:
             stale.append(path)

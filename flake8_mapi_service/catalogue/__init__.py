@@ -10,6 +10,7 @@ and the flake8 entry read it without loading libcst.
 
 from __future__ import annotations
 
+import difflib
 from typing import Dict, List, Optional, Tuple
 
 from . import core
@@ -25,8 +26,29 @@ RULES_BY_CODE: Dict[str, Rule] = {r.code: r for r in RULES}
 DEFAULT_IGNORED: Tuple[str, ...] = tuple(r.code for r in RULES if not r.default_enabled)
 
 
+RULES_BY_NAME: Dict[str, Rule] = {r.name: r for r in RULES}
+
+
 def get(code: str) -> Optional[Rule]:
     return RULES_BY_CODE.get(code.upper())
+
+
+def _key(text: str) -> str:
+    return text.strip().lower().replace("_", "-")
+
+
+def find(code_or_name: str) -> Optional[Rule]:
+    """The rule with this code (``MPS101``) or name (``init-without-nt-service``, as
+    ``flake8-mapi-service rules`` prints it), in any case, ``_`` for ``-``."""
+    key = _key(code_or_name)
+    return RULES_BY_CODE.get(key.upper()) or RULES_BY_NAME.get(key)
+
+
+def nearest(code_or_name: str) -> Optional[str]:
+    """The code or name closest to a misspelt one (``difflib``), or None."""
+    spellings = {_key(s): s for r in RULES for s in (r.code, r.name)}
+    close = difflib.get_close_matches(_key(code_or_name), list(spellings), n=1)
+    return spellings[close[0]] if close else None
 
 
 def explain(rule: Rule) -> str:
@@ -70,10 +92,11 @@ def _options_text(rule: Rule) -> str:
 
 def table() -> str:
     """The Markdown code table kept in README.md."""
-    rows = ["| code | service only | default | message |", "|---|---|---|---|"]
+    rows = ["| code | name | service only | default | what it finds |", "|---|---|---|---|---|"]
     for r in RULES:
         rows.append(
-            f"| [{r.code}](docs/rules/{r.code}.md) | {'yes' if r.service_only else ''} | "
-            f"{'on' if r.default_enabled else 'off'} | {r.title} |"
+            f"| [{r.code}](docs/rules/{r.code}.md) | `{r.name}` | "
+            f"{'yes' if r.service_only else ''} | {'on' if r.default_enabled else 'off'} | "
+            f"{r.short} |"
         )
     return "\n".join(rows)

@@ -20,6 +20,7 @@ RULES: List[Rule] = [
         code="MPS000",
         name="analysis-failed",
         message="flake8-mapi-service could not analyse this file ({exc}); please report it",
+        short="the analysis of the file failed unexpectedly (a bug to report)",
         summary=(
             "The analysis of this file failed unexpectedly. Instead of a traceback that "
             "would abort your whole flake8 run, the plugin reports this one finding on "
@@ -41,6 +42,7 @@ RULES: List[Rule] = [
         code="MPS101",
         name="init-without-nt-service",
         message="MAPIInitialize without MAPI_NT_SERVICE in MAPIINIT_0.ulFlags (service code)",
+        short="MAPIInitialize without MAPI_NT_SERVICE in MAPIINIT_0.ulFlags",
         summary=(
             "Finds `MAPIInitialize` calls whose `MAPIINIT_0` flags definitely lack "
             "`MAPI_NT_SERVICE`, in service code. A `None`/NULL init has no flags, so it "
@@ -77,6 +79,7 @@ RULES: List[Rule] = [
         code="MPS102",
         name="logon-without-nt-service",
         message="MAPILogonEx without MAPI_NT_SERVICE in its flags (service code)",
+        short="MAPILogonEx without MAPI_NT_SERVICE in its flags",
         summary=(
             "Finds `MAPILogonEx` calls whose flags (the 4th argument; omitted means 0) "
             "definitely lack `MAPI_NT_SERVICE`, in service code."
@@ -112,6 +115,7 @@ RULES: List[Rule] = [
         code="MPS103",
         name="logon-without-no-mail",
         message="MAPILogonEx without MAPI_NO_MAIL in its flags (service code)",
+        short="MAPILogonEx without MAPI_NO_MAIL in its flags",
         summary=(
             "Finds `MAPILogonEx` calls whose flags definitely lack `MAPI_NO_MAIL`, in service code."
         ),
@@ -146,6 +150,7 @@ RULES: List[Rule] = [
         code="MPS104",
         name="mapi-call-outside-initialize",
         message="{call} runs {where} in the same function",
+        short="a MAPI call before MAPIInitialize or after MAPIUninitialize in the same function",
         summary=(
             "Finds an Extended MAPI call (`MAPILogonEx`, `MAPIAdminProfiles`, or a method "
             "on an object obtained from MAPI such as the session) that runs, in "
@@ -189,6 +194,7 @@ RULES: List[Rule] = [
         code="MPS105",
         name="no-coinit-without-com",
         message="MAPIInitialize with MAPI_NO_COINIT but COM is not initialized first on this thread",
+        short="MAPI_NO_COINIT set but COM not initialized first on the thread",
         summary=(
             "Finds `MAPIInitialize` with `MAPI_NO_COINIT` definitely set when no "
             "`CoInitialize`, `CoInitializeEx` or `OleInitialize` (pythoncom, "
@@ -222,6 +228,7 @@ RULES: List[Rule] = [
         code="MPS106",
         name="missing-ole-initialize",
         message="the file initializes MAPI but never calls OleInitialize",
+        short="MAPI initialized but OleInitialize never called",
         summary=(
             "Reports, at the first `MAPIInitialize`, a service file that initializes MAPI "
             "but never calls `OleInitialize` (`pythoncom.OleInitialize` or ctypes "
@@ -250,6 +257,7 @@ RULES: List[Rule] = [
         code="MPS107",
         name="missing-uninitialize",
         message="the file calls MAPIInitialize but never MAPIUninitialize",
+        short="MAPIInitialize never balanced by MAPIUninitialize",
         summary=(
             "Reports, at the first `MAPIInitialize`, a service file that never calls "
             "`MAPIUninitialize`."
@@ -283,6 +291,7 @@ RULES: List[Rule] = [
         code="MPS108",
         name="wrong-flag-family",
         message="{call} flags contain {constants}, which belong to other MAPI calls",
+        short="a flag of another MAPI call in MAPIINIT_0 or MAPILogonEx flags",
         summary=(
             "Finds a flag of the wrong family definitely set in `MAPIINIT_0` or "
             "`MAPILogonEx` flags: a constant whose name documents another call's flags "
@@ -317,6 +326,7 @@ RULES: List[Rule] = [
         code="MPS109",
         name="undetermined-flags",
         message="the flags of {call} could not be determined ({what})",
+        short="MAPI flags the analysis could not determine",
         summary=(
             "Opt-in: reported only when a selection names it (`--extend-select=MPS109`, or `MPS109`, "
             "`MPS10`, `MPS1` in `--select`); a bare `--select=MPS` leaves it off. Reports a "

@@ -56,6 +56,7 @@ RULES: List[Rule] = [
         code="MPS110",
         name="mapi-call-on-uninitialized-thread",
         message="{call} runs on the {thread}, a thread that never calls MAPIInitialize",
+        short="a MAPI call on a thread that never calls MAPIInitialize",
         summary=(
             "Finds an Extended MAPI call (`MAPILogonEx`, `MAPIAdminProfiles`, or a method "
             "on an object obtained from MAPI such as the session or a message store) in "
@@ -125,6 +126,7 @@ RULES: List[Rule] = [
         code="MPS401",
         name="blocking-wait-on-mapi-thread",
         message="{call} blocks the MAPI thread{how} without pumping messages",
+        short="a blocking wait on the MAPI thread that does not pump messages",
         summary=(
             "Finds a blocking wait on the MAPI thread that is not a pumped wait: "
             "`win32event.WaitForSingleObject(Ex)`/`WaitForMultipleObjects(Ex)`, "
@@ -199,6 +201,7 @@ RULES: List[Rule] = [
         code="MPS402",
         name="msgwait-message-case-not-pumped",
         message="{call} never pumps the message case: {why}",
+        short="MsgWaitForMultipleObjects whose message case is never pumped",
         summary=(
             "Finds a `MsgWaitForMultipleObjects(Ex)` call (pywin32 `win32event` or ctypes "
             "`user32`) whose message case (`WAIT_OBJECT_0 + nCount`) reaches no message "
@@ -268,6 +271,7 @@ RULES: List[Rule] = [
         code="MPS403",
         name="msgwait-wrong-message-index",
         message="{call}: the branch that pumps tests {compared}, but the message case is {expected}",
+        short="MsgWaitForMultipleObjects result compared with the wrong message index",
         summary=(
             "Finds a `MsgWaitForMultipleObjects(Ex)` whose result is compared with "
             "`WAIT_OBJECT_0 + k` (or `k`), `0 <= k <= 64`, in a comparison (`==` or `in`) "
@@ -337,6 +341,7 @@ RULES: List[Rule] = [
         code="MPS404",
         name="msgwait-mask-without-posted-messages",
         message="{call}: the wake mask lacks QS_POSTMESSAGE/QS_ALLPOSTMESSAGE, posted messages never wake it",
+        short="MsgWaitForMultipleObjects wake mask without posted messages",
         summary=(
             "Finds a `MsgWaitForMultipleObjects(Ex)` whose wake mask definitely lacks "
             "posted messages: none of `QS_POSTMESSAGE` (0x8) and `QS_ALLPOSTMESSAGE` "

@@ -11,6 +11,7 @@ script and the flake8 entry read it without loading libcst.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Tuple
 
 MS_SERVICES = (
@@ -30,14 +31,23 @@ MS_LOGONEX = (
     "https://learn.microsoft.com/office/client-developer/outlook/mapi/mapilogonex"
 )
 
-#: Where a rule's documentation is published, as an absolute URI (SARIF's ``helpUri``).
-#: This is the ONE place to change it; ``{code}`` is replaced by the rule's code, a URI
-#: without it is used as it is.  The project has no public repository yet, so this is
-#: the package's PyPI page (the name README tells users to install); the full rule text
-#: travels in the SARIF file itself (``help``).  When the project gets a public home, set
-#: e.g. ``"https://<host>/<owner>/flake8-mapi-service/blob/main/docs/rules/{code}.md"``
-#: and ``[project.urls] Documentation`` in pyproject.toml (a test keeps them together).
-DOCS_URL = "https://pypi.org/project/flake8-mapi-service/"
+#: Where the rule pages are published, as an absolute URI with ``{code}`` in it (SARIF's
+#: ``helpUri``), or "" while the project has no public home: ``helpUri`` is then the
+#: rule's page shipped inside the installed package (``PAGES``), as a ``file:`` URI, so
+#: it points at a page that exists wherever the package is installed.  This is the ONE
+#: place to change it; when it is set, ``[project.urls] Documentation`` in
+#: pyproject.toml must be its prefix (tests/test_docs.py checks them together).
+DOCS_URL = ""
+
+#: the rule pages inside the package (package data; ``tools/sync_docs.py`` writes them,
+#: the same text as ``docs/rules/CODE.md``)
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def page(code: str) -> Path:
+    """The rule page of ``code`` shipped inside the package."""
+    return PAGES / f"{code}.md"
+
 
 #: SARIF levels a rule may have (``Rule.level``)
 LEVELS = ("error", "warning", "note")
@@ -49,6 +59,9 @@ class Rule:
     name: str
     #: the flake8 message after the code; may use ``{fields}`` a rule passes
     message: str
+    #: one line that says what the rule finds, without placeholders (README's code
+    #: table, ``flake8-mapi-service rules``, SARIF's ``shortDescription``)
+    short: str
     summary: str
     rationale: str
     example: str
@@ -68,7 +81,7 @@ class Rule:
 
     @property
     def title(self) -> str:
-        """The message with its placeholders shown generically (for tables)."""
+        """The message with its placeholders shown generically (``…``)."""
         text = self.message
         while "{" in text and "}" in text:
             start = text.index("{")
@@ -78,7 +91,10 @@ class Rule:
 
     @property
     def doc_url(self) -> str:
-        return DOCS_URL.format(code=self.code)
+        """The absolute URI of the rule's page (see ``DOCS_URL``)."""
+        if DOCS_URL:
+            return DOCS_URL.format(code=self.code)
+        return page(self.code).as_uri()
 
 
 _SERVICE_NOTE = (

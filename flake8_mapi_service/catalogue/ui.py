@@ -60,6 +60,7 @@ RULES: List[Rule] = [
         code="MPS201",
         name="logon-ui",
         message="{call} with {flags} can show a logon dialog (service code)",
+        short="a logon with MAPI_LOGON_UI, MAPI_PASSWORD_UI or MAPI_SERVICE_UI_ALWAYS",
         summary=(
             "Finds a logon that can show user interface: `MAPILogonEx` (pywin32 or ctypes) "
             "or Simple MAPI `MAPILogon` (ctypes `mapi32`/`olmapi32`) whose flags (the 4th "
@@ -102,6 +103,7 @@ RULES: List[Rule] = [
         code="MPS202",
         name="call-ui-flag",
         message="{call} with {flags} can show a dialog (service code)",
+        short="a UI flag on a MAPI call other than the logon",
         summary=(
             "Finds a UI flag definitely set on a MAPI call other than the logon, in service "
             "code: `MAPI_DIALOG` or `MAPI_DIALOG_MODELESS` in the flags (4th argument) of "
@@ -150,6 +152,7 @@ RULES: List[Rule] = [
         code="MPS203",
         name="call-always-shows-ui",
         message="{call} always shows user interface (service code)",
+        short="a MAPI call that always shows user interface",
         summary=(
             "Finds MAPI calls that always show user interface, in service code: Simple "
             "MAPI `MAPIAddress`, `MAPIDetails` and `MAPISendDocuments`; `.Address(...)` "
@@ -194,6 +197,7 @@ RULES: List[Rule] = [
         code="MPS204",
         name="open-without-no-dialog",
         message="{call} without {flag} can show a dialog (service code)",
+        short="a message store or address book opened without its no-dialog flag",
         summary=(
             "Finds `session.OpenMsgStore(uiParam, entryId, iid, flags)` whose flags "
             "definitely lack `MDB_NO_DIALOG`, and `session.OpenAddressBook(uiParam, iid, "
@@ -236,6 +240,7 @@ RULES: List[Rule] = [
         code="MPS205",
         name="non-mapi-ui",
         message="{call} shows user interface (service code)",
+        short="user interface that is not MAPI's (MessageBox, dialogs, GUI toolkits, input)",
         summary=(
             "Finds user interface that is not MAPI's, in service code: `MessageBox` "
             "(`win32api`, `win32gui`, `win32ui`, ctypes `user32.MessageBoxA/W/ExA/ExW`) "
@@ -297,6 +302,7 @@ RULES: List[Rule] = [
         code="MPS301",
         name="simple-mapi-in-service",
         message="Simple MAPI {call} in a service depends on the spooler and the interactive user's profile",
+        short="Simple MAPI, which needs the spooler and an interactive user's profile",
         summary=(
             "Finds Simple MAPI calls in service code: `MAPILogon`, `MAPISendMail`, "
             "`MAPISendMailW`, `MAPIResolveName`, `MAPIReadMail`, `MAPISaveMail`, "
@@ -336,6 +342,7 @@ RULES: List[Rule] = [
         code="MPS302",
         name="outlook-automation-in-service",
         message="{call}({progid!r}) automates {what} in a service, which Microsoft does not support",
+        short="Outlook object model or CDO automation, which Microsoft does not support",
         summary=(
             "Finds Outlook object model or CDO 1.21 automation in service code: "
             "`win32com.client.Dispatch`, `DispatchEx`, `DispatchWithEvents`, "
@@ -379,6 +386,7 @@ RULES: List[Rule] = [
             "CreateMsgService adds {service!r} to the profile of a service that submits mail; "
             "only server-based message services ({servers}) can send from a service"
         ),
+        short="a desktop (not server-based) message service in a profile that sends mail",
         summary=(
             "Reports `CreateMsgService` / `CreateMsgServiceEx` (on an `IMsgServiceAdmin` "
             "traced to MAPI) whose service name is a literal, or a name bound once to one, "

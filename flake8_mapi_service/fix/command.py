@@ -12,7 +12,7 @@ from typing import Iterator, List, Sequence
 
 from ..analysis.link import display_path
 from ..settings import Settings
-from .config import config_values, ignored_codes
+from .config import config_values, ignored_codes, noqa_disabled
 from .verify import encoding_of, fix_bytes
 
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
@@ -47,7 +47,8 @@ def _diff(path: str, old: str, new: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The ``fix`` subcommand.  0: nothing to fix; 1: something was (or would be)
-    fixed, or a finding is left to fix by hand; 2: usage error."""
+    fixed, a finding is left to fix by hand, or a file cannot be parsed (or analysed);
+    2: usage error."""
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         for p in missing:
@@ -74,20 +75,26 @@ def run(args: argparse.Namespace) -> int:
     fixed_count = 0
     changed_files = 0
     left_count = 0
+    failed = 0  # files that cannot be read, parsed or analysed
     for path in iter_python_files(args.paths):
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
             print(f"{path}: cannot be read ({exc.strerror})", file=sys.stderr)
+            failed += 1
             continue
         try:
-            outcome = fix_bytes(data, path, settings, ignored_codes(config, path))
+            outcome = fix_bytes(
+                data, path, settings, ignored_codes(config, path), noqa_disabled(config)
+            )
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             print(f"{path}: not fixed: analysis failed ({type(exc).__name__})", file=sys.stderr)
+            failed += 1
             continue
         if outcome.error:
             print(f"{path}: {outcome.error}", file=sys.stderr)
+            failed += 1
             continue
         for line, col, code in outcome.fixes:
             verb = "would fix" if args.diff else "fixed"
@@ -118,13 +125,15 @@ def run(args: argparse.Namespace) -> int:
                     write_atomically(changed_path, fixed)
                 except OSError as exc:
                     print(f"{changed_path}: cannot be written ({exc.strerror})", file=sys.stderr)
-    if fixed_count or left_count:
+    if fixed_count or left_count or failed:
         verb = "would fix" if args.diff else "fixed"
         summary = f"{verb} {fixed_count} finding(s) in {changed_files} file(s)"
         if left_count:
             summary += f"; {left_count} left to fix by hand"
+        if failed:
+            summary += f"; {failed} file(s) not checked"
         print(summary, file=sys.stderr)
-    return 1 if (fixed_count or left_count or changed_files) else 0
+    return 1 if (fixed_count or left_count or changed_files or failed) else 0
 
 
 def write_atomically(path: str, data: bytes) -> None:

@@ -1,28 +1,36 @@
 """What the user silenced: flake8's config files and ``# noqa`` comments.
 
 ``fix`` must leave alone what flake8 would not report: a finding whose code
-the config's ``ignore``/``extend-ignore``/``per-file-ignores`` list, or one
-with a ``# noqa`` (bare, or naming the code) on a line of its call.
+the config's ``ignore``/``extend-ignore``/``per-file-ignores`` list, one that a
+``# noqa`` silences for flake8, and every finding of a file with a
+``# flake8: noqa`` line.  ``# noqa`` is decided by flake8's own code: its file
+processor maps the line a finding is reported on to the text searched for the
+comment (that physical line, or all the lines of a multi-line string or of a
+backslash continuation it is part of; not the other lines of a call that spans
+several lines), and its ``Violation`` matches the comment against the code.
 """
 
 from __future__ import annotations
 
+import argparse
 import configparser
 import fnmatch
+import io
 import os
 import re
 from typing import Dict, List, Sequence, Set, Tuple
 
 import libcst as cst
+from flake8.processor import FileProcessor
+
+try:  # flake8 >= 6
+    from flake8.violation import Violation
+except ImportError:  # pragma: no cover - flake8 5
+    from flake8.style_guide import Violation  # type: ignore[attr-defined,no-redef]
 
 from ..analysis.positions import Positions
 from ..runner import Finding
 from .plans import FIXABLE
-
-#: flake8's inline suppression comment: noqa, bare or followed by ": CODE,CODE"
-_NOQA = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][A-Z0-9]*(?:[,\s]+[A-Z][A-Z0-9]*)*))?", re.IGNORECASE
-)
 
 
 def config_values(start: str) -> Dict[str, str]:
@@ -78,29 +86,53 @@ def ignored_codes(config: Dict[str, str], path: str) -> Tuple[str, ...]:
     return tuple(codes)
 
 
+def noqa_disabled(config: Dict[str, str]) -> bool:
+    """flake8's ``disable-noqa`` in the config (``# noqa`` comments then count for nothing)."""
+    value = config.get("disable-noqa", "").strip().lower()
+    return configparser.RawConfigParser.BOOLEAN_STATES.get(value, False)
+
+
+def _processor(code: str, disable_noqa: bool) -> FileProcessor:
+    """flake8's processor of the file's text, split into lines as flake8 reads them
+    (universal newlines)."""
+    options = argparse.Namespace(
+        hang_closing=False,
+        indent_size=4,
+        max_line_length=79,
+        max_doc_length=None,
+        verbose=0,
+        disable_noqa=disable_noqa,
+    )
+    lines = io.StringIO(code, newline=None).readlines()
+    return FileProcessor("<fix>", options, lines=lines)
+
+
 def silenced_findings(
-    module: cst.Module, positions: Positions, findings: Sequence[Finding], ignore: Tuple[str, ...]
+    module: cst.Module,
+    positions: Positions,
+    findings: Sequence[Finding],
+    ignore: Tuple[str, ...],
+    disable_noqa: bool = False,
 ) -> Set[Tuple[int, str]]:
-    """(site index, code) of the fixable findings the user silenced: ``# noqa``
-    (bare or naming the code) on a line of the call, or a code in ``ignore``."""
+    """(site index, code) of the fixable findings flake8 would not report: a code in
+    ``ignore``, a ``# noqa`` that flake8 honours for the line the finding is reported
+    on, or a file flake8 skips (``# flake8: noqa``)."""
     out: Set[Tuple[int, str]] = set()
-    lines = module.code.splitlines()
-    for f in findings:
-        if f.code not in FIXABLE:
+    fixable = [f for f in findings if f.code in FIXABLE]
+    if not fixable:
+        return out
+    processor = _processor(module.code, disable_noqa)
+    skipped = processor.should_ignore_file()
+    for f in fixable:
+        key = (f.site.index, f.code)
+        if skipped or f.code.startswith(ignore):
+            out.add(key)
             continue
-        if f.code.startswith(ignore):
-            out.add((f.site.index, f.code))
-            continue
-        first, _ = positions.of_call(f.site.node, f.site.index)
-        span = module.code_for_node(f.site.node).count("\n")
-        for text in lines[first - 1 : first + span]:
-            m = _NOQA.search(text)
-            if m is None:
-                continue
-            codes = m.group("codes")
-            if codes is None or f.code.startswith(
-                tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c)
-            ):
-                out.add((f.site.index, f.code))
-                break
+        line, col = positions.of_call(f.site.node, f.site.index)
+        physical = processor.noqa_line_for(line)
+        if physical is None:  # flake8 would read the line itself
+            physical = processor.lines[line - 1] if 0 < line <= len(processor.lines) else ""
+        violation = Violation(f.code, "<fix>", line, col + 1, f.message, physical)
+        if violation.is_inline_ignored(disable_noqa):
+            out.add(key)
     return out

@@ -67,12 +67,18 @@ def _keys(findings: Sequence[Finding]) -> Set[Tuple[int, str]]:
 
 class _File:
     def __init__(
-        self, path: str, data: bytes, settings: Settings, ignore: Tuple[str, ...] = ()
+        self,
+        path: str,
+        data: bytes,
+        settings: Settings,
+        ignore: Tuple[str, ...] = (),
+        disable_noqa: bool = False,
     ) -> None:
         self.path = path
         self.data = data
         self.settings = settings
         self.ignore = ignore
+        self.disable_noqa = disable_noqa
         self.compiles = True
 
     def parse(self, data: bytes) -> Optional[cst.Module]:
@@ -111,10 +117,13 @@ class _File:
     def run(self) -> Outcome:
         out = Outcome(self.path, self.data, self.data)
         if b"mapi" not in self.data.lower():
-            return out  # every fixable call is a MAPI function: nothing to parse
+            # every fixable call is a MAPI function: nothing to fix, but a file that
+            # does not parse is reported (flake8 reports it as E999)
+            out.error = unparsable(self.data)
+            return out
         module = self.parse(self.data)
         if module is None:
-            out.error = "cannot be parsed; left unchanged"
+            out.error = unparsable(self.data) or "cannot be parsed; left unchanged"
             return out
         try:
             compile(self.data, self.path or "<fix>", "exec", dont_inherit=True)
@@ -126,7 +135,7 @@ class _File:
             module, module.code.splitlines(keepends=True), None, len(an.model.calls)
         )
         calls = original_an.model.calls
-        silenced = silenced_findings(module, positions, findings, self.ignore)
+        silenced = silenced_findings(module, positions, findings, self.ignore, self.disable_noqa)
         # bookkeeping is by the call's pre-order index in the original module; ``orig``
         # maps the current module's indices back to it
         orig: Dict[int, int] = {i: i for i in range(len(calls))}
@@ -298,10 +307,14 @@ def fix_bytes(
     path: str = "",
     settings: Optional[Settings] = None,
     ignore: Sequence[str] = (),
+    disable_noqa: bool = False,
 ) -> Outcome:
     """Fix one file's bytes; the result's ``fixed`` is the new content.  Findings
-    silenced by ``# noqa`` or whose code starts with one of ``ignore`` are left alone."""
-    worker = _File(path, data, settings or Settings(), tuple(c.strip().upper() for c in ignore))
+    flake8 would not report are left alone: silenced by a ``# noqa`` it honours (unless
+    ``disable_noqa``, flake8's ``--disable-noqa``), in a ``# flake8: noqa`` file, or
+    whose code starts with one of ``ignore``."""
+    ignored = tuple(c.strip().upper() for c in ignore)
+    worker = _File(path, data, settings or Settings(), ignored, disable_noqa)
     return with_deep_stack(worker.run)
 
 
@@ -313,6 +326,18 @@ def shifter(inserted: Dict[int, int]) -> Callable[[int], int]:
         return index + sum(n for at, n in marks if index > at)
 
     return shift
+
+
+def unparsable(data: bytes) -> Optional[str]:
+    """Why Python's parser refuses the file (what flake8 reports as E999), or None."""
+    try:
+        ast.parse(data)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        return f"cannot be parsed ({where}{type(exc).__name__}: {exc.msg}); left unchanged"
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return f"cannot be parsed ({type(exc).__name__}); left unchanged"
+    return None
 
 
 def parse_checked(data: bytes) -> Optional[cst.Module]:
