@@ -99,6 +99,24 @@ def test_no_finding_and_no_crash_on_pywin32(pywin32: Path, tmp_path: Path) -> No
     assert _mps(proc.stdout) == want
 
 
+def test_pywin32_as_one_project(pywin32: Path, tmp_path: Path) -> None:
+    # the wheel's 450 files read as one project (a temporary folder has no root marker, so
+    # each folder would otherwise be a project of its own): no crash, no finding
+    proc = run_flake8(["--select=MPS", f"--mapi-project-root={pywin32}", str(pywin32)])
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+    # positive twin: the mistaken demo inside a project holding the rest of pywin32's demos
+    root = tmp_path / "twin"
+    twin, want = _demo_with_a_mapi_mistake(pywin32, root)
+    for demo in (pywin32 / DEMO.parent).glob("*.py"):
+        if demo.name != DEMO.name:
+            (root / DEMO.parent / demo.name).write_bytes(demo.read_bytes())
+    proc = run_flake8(["--select=MPS", f"--mapi-project-root={root}", str(root)])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    got = {(Path(path).name, line, code) for path, line, _, code, _ in findings(proc.stdout)}
+    assert got == {(DEMO.name, line, code) for line, code in want}
+
+
 def test_pywin32_service_demos_get_no_finding(pywin32: Path, tmp_path: Path) -> None:
     # the services pywin32 ships (issue: "pywin32's own service demos get no finding")
     demos = pywin32 / "win32" / "Demos" / "service"
