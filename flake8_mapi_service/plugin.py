@@ -14,7 +14,7 @@ from typing import Any, ClassVar, FrozenSet, Generator, List, Sequence, Tuple, T
 from . import __version__
 from .analysis.project import PROJECTS
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
-from .prefilter import lowered_bytes_concern_mapi, may_concern_mapi
+from .prefilter import may_concern_mapi
 from .settings import SERVICE_MODES, Settings, named_codes, parse_service_mode
 
 Report = Tuple[int, int, str, Type[Any]]
@@ -167,14 +167,7 @@ class Plugin:
             return True
         if settings.single_file:
             return False
-        found = PROJECTS.for_file(
-            self.filename,
-            root=settings.project_root or None,
-            excluded=settings.exclude,
-            concerns_mapi=lowered_bytes_concern_mapi,
-            cache_dir=settings.cache_dir,
-            no_cache=settings.no_cache,
-        )
+        found = PROJECTS.for_settings(self.filename, settings)
         if found is None:
             return False
         project, _ = found

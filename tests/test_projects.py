@@ -131,3 +131,25 @@ def test_messages_name_the_caller_of_a_context() -> None:
         code: text for path, _, _, code, text in lint(project, "--mapi-no-cache", ".")
     }
     assert by_code["MPS103"].endswith("when called from src/acme_relay/service.py:21")
+
+
+def test_a_file_alone_names_its_callers_as_flake8_shows_it(tmp_path: Path) -> None:
+    # --mapi-single-file: the caller's path is the file's path as flake8 shows it
+    # ("one.py", not "./one.py"), the same as in the project
+    (tmp_path / "setup.cfg").write_text("[flake8]\n", encoding="utf-8")
+    (tmp_path / "one.py").write_text(
+        "import win32serviceutil\n"
+        "from win32com.mapi import mapi\n\n\n"
+        "def logon(flags):\n"
+        '    return mapi.MAPILogonEx(0, "p", None, flags)\n\n\n'
+        "class S(win32serviceutil.ServiceFramework):\n"
+        "    def SvcDoRun(self):\n"
+        "        logon(mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)\n"
+        "        logon(mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE)\n",
+        encoding="utf-8",
+    )
+    for mode in ("--mapi-single-file", "--mapi-no-cache"):
+        found = lint(tmp_path, mode, "./one.py")
+        assert [(line, code, text.split(") ", 1)[1]) for _, line, _, code, text in found] == [
+            (6, "MPS103", "when called from one.py:12")
+        ], mode

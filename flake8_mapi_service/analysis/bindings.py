@@ -65,6 +65,11 @@ def canonical(dotted: str) -> str:
     return ".".join(parts)
 
 
+#: the head of a reference to a name a module's star imports may provide
+#: (``STAR_REF + "FLAGS"``); only the project can say which module defines it
+STAR_REF = "*."
+
+
 def star_exports(module: str) -> Optional[Tuple[str, FrozenSet[str]]]:
     """(canonical module, names) that ``from module import *`` provides, for the
     modules whose star import the analysis follows; None for any other module."""
@@ -242,12 +247,19 @@ class Resolver:
         owner = self.binding_scope(name, scope)
         if owner is None:
             module = self.model.scope
+            opaque = False
             for star in module.star_imports + (scope.star_imports if scope is not module else []):
                 found = star_exports(star)
-                if found is not None and name in found[1]:
+                if found is None:
+                    opaque = True
+                elif name in found[1]:
                     return f"{found[0]}.{name}"
             if name in _BUILTINS:
                 return f"builtins.{name}"
+            if opaque and module.star_imports:
+                # a name the module never binds may come from ``from .config import *``:
+                # the project (``link``) looks it up in the star-imported modules
+                return STAR_REF + name
             return None
         key = (id(owner), name)
         if key in self._active:

@@ -28,7 +28,8 @@ import sys
 from typing import Optional
 
 from .. import __version__
-from .scanmemo import prepare_folder, write_atomically
+from .atomic import write_atomically
+from .scanmemo import prepare_folder
 from .summary import SCHEMA, ModuleSummary, from_data, to_data
 
 

@@ -273,15 +273,23 @@ class Analysis:
 
     def keys_around(self, sites: Sequence[CallSite]) -> Set[str]:
         """The API keys called (or passed as values) along the calls that reach these
-        sites' functions, from any module, and in the service files those calls
-        start from."""
+        sites' functions, from any module, in the service files those calls start
+        from, and in every function those call (a helper of another module that
+        initializes OLE or uninitializes MAPI counts)."""
         link = self.link
         reaching = link.graph.backward([self.function_of(s) for s in sites], ALL)
         modules = {gf[0] for gf in reaching if self.services.is_service_file(gf[0])}
+        starts: Set[GF] = set(reaching)
+        for mid in modules:
+            summary = link.modules.get(mid)
+            if summary is not None:
+                starts.update(((mid, MODULE), (mid, MAIN)))
+                starts.update((mid, fid) for fid in summary.functions)
+        region = link.graph.forward(starts, ALL)
         keys: Set[str] = set()
-        for gf in reaching:
+        for gf in region:
             keys.update(fact.key for fact in link.calls(gf) if fact.key)
-        for mid in modules | {gf[0] for gf in reaching}:
+        for mid in modules | {gf[0] for gf in region}:
             summary = link.modules.get(mid)
             if summary is None:
                 continue

@@ -470,7 +470,7 @@ class _Eval:
             return TOP
         env = self.state.env
         if name in env:
-            return _named(name, env[name])
+            return named_constant(name, env[name])
         owner = self.flow.resolver.binding_scope(name, scope)
         if owner is scope and scope.kind != "module":
             if isinstance(scope, FunctionScope):
@@ -484,7 +484,7 @@ class _Eval:
             if scope.kind == "module":
                 return TOP  # used before the module binds it
             value = self.flow.module_value(name)
-            return _named(name, value) if value is not None else TOP
+            return named_constant(name, value) if value is not None else TOP
         if owner is not None:
             return TOP  # a closure variable: late-bound
         ref = self.flow.resolver.name_ref(name, scope)
@@ -543,7 +543,7 @@ class _Eval:
         return StructV(alloc, cls.name)
 
 
-def _named(name: str, value: Value) -> Value:
+def named_constant(name: str, value: Value) -> Value:
     """A name the code binds to its documented value keeps the documented name
     (ctypes code defines ``MAPI_LOGON_UI = 0x1`` itself), so MPS108 can name it."""
     entry = CONSTANTS.get(name)

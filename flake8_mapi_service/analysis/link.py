@@ -49,6 +49,7 @@ from typing import (
 )
 
 from .apis import EXTERNAL_MODULES
+from .bindings import STAR_REF
 from .callgraph import CALL, CONSTRUCT, THREAD, Edge, ProjectGraph
 from .flags import ZERO
 from .flow import (
@@ -61,6 +62,7 @@ from .flow import (
     TupleV,
     Value,
     join_values,
+    named_constant,
     resolve,
 )
 from .project import ModuleIndex
@@ -192,10 +194,10 @@ class Link:
     def display(self, mid: str) -> str:
         """How messages show a module: its path from the current folder (as flake8
         shows files), or its absolute path when it is elsewhere."""
-        path = self.index.paths.get(mid) if self.index is not None else None
-        if path is None:
-            return mid
-        return display_path(path)
+        if self.index is None:
+            return display_path(mid)  # one file alone: its name as flake8 was given it
+        path = self.index.paths.get(mid)
+        return display_path(path) if path is not None else mid
 
     def function(self, gf: GF) -> Optional[FunctionFact]:
         module = self.modules.get(gf[0])
@@ -242,6 +244,9 @@ class Link:
             return None
         if ref.split(".", 1)[0] in EXTERNAL_MODULES or ref.startswith("builtins."):
             return ("api", ref)
+        if ref.startswith(STAR_REF):
+            # a name the module does not bind: what its star imports provide, if any
+            return self._member(mid, tuple(ref[len(STAR_REF) :].split(".")), depth + 1)
         found = self.index.resolve(mid, ref) if self.index is not None else None
         if found is None:
             return None if ref.startswith(".") else ("api", ref)
@@ -260,7 +265,12 @@ class Link:
             for star in module.star_imports:
                 sep = "" if star.endswith(".") else "."
                 sym = self.symbol(mid, star + sep + ".".join(parts), depth + 1)
-                if sym is not None and sym[0] != "api":
+                if sym is None:
+                    continue
+                if sym[0] != "api" or self._project_module(mid, star):
+                    # an API name counts when a project module binds it (``FLAGS =
+                    # mapi.MAPI_EXTENDED`` in config); any name of an outside module
+                    # would resolve to an API reference
                     return sym
             if mid.endswith("/__init__.py") and self.index is not None:
                 # a submodule of the package: pkg.mailer from pkg/__init__.py
@@ -287,6 +297,11 @@ class Link:
         if kind == "str":
             return ("str", what) if not rest else None
         return None
+
+    def _project_module(self, mid: str, ref: str) -> bool:
+        """``ref``, written in ``mid``, names a whole module of this link."""
+        found = self.index.resolve(mid, ref) if self.index is not None else None
+        return found is not None and not found[1] and found[0] in self.modules
 
     # -- values -------------------------------------------------------------------------------
     def value(self, mid: str, name: str) -> Value:
@@ -336,7 +351,11 @@ class Link:
         self, node: Tuple[str, str], known: Callable[[Tuple[str, str]], Value]
     ) -> Value:
         mid, name = node
-        return resolve(self._sym_value(mid, name), _ValueEnv(self, mid, known))
+        # a name bound to its documented value keeps it as the constant's name
+        # (MPS108 names ``MAPI_BEST_ACCESS`` defined in a constants module)
+        return named_constant(
+            name, resolve(self._sym_value(mid, name), _ValueEnv(self, mid, known))
+        )
 
     # -- classes ------------------------------------------------------------------------------
     def class_of(self, mid: str, ref: Tuple[str, str]) -> Optional[GC]:

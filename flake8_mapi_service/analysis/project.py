@@ -37,6 +37,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+from ..prefilter import lowered_bytes_concern_mapi
+from ..settings import Settings
 from .scanmemo import Entry, ScanMemo, cache_folder, now_ns, stat_key
 
 #: words of service code (the prefilter's, without MAPI's own)
@@ -607,6 +609,17 @@ class Projects:
         if mid is None:
             return None
         return project, mid
+
+    def for_settings(self, filename: str, settings: Settings) -> Optional[Tuple[Project, str]]:
+        """``for_file`` with the user's options (root, exclude, cache)."""
+        return self.for_file(
+            filename,
+            root=settings.project_root or None,
+            excluded=settings.exclude,
+            concerns_mapi=lowered_bytes_concern_mapi,
+            cache_dir=settings.cache_dir,
+            no_cache=settings.no_cache,
+        )
 
     def clear(self) -> None:
         self._projects.clear()

@@ -22,11 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import __version__
+from .atomic import write_atomically
 
 DEFAULT_FOLDER = ".mapi_service_cache"
 _GITIGNORE = "# flake8-mapi-service's summary cache: nothing here belongs in version control\n*\n"
@@ -52,23 +52,6 @@ def prepare_folder(folder: str) -> None:
                 handle.write(_GITIGNORE)
         except OSError:
             pass
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 def _scan_version() -> str:
@@ -215,5 +198,4 @@ __all__ = [
     "now_ns",
     "prepare_folder",
     "stat_key",
-    "write_atomically",
 ]

@@ -94,6 +94,13 @@ class ThreadModel:
                 if fact.key in COM_INIT:
                     gf = (mid, fact.scope)
                     self._com_points.setdefault(gf, []).append(Point(gf, fact.index, fact.frames))
+        # a call of a function that (through calls of any module) initializes COM is
+        # an initialization where it stands, like a call that reaches MAPIInitialize
+        for gf in graph.backward(set(self._com_points), CALLS):
+            for edge in graph.into(gf, CALLS):
+                self._com_points.setdefault(edge.caller, []).append(
+                    Point(edge.caller, edge.fact.index, edge.fact.frames)
+                )
         self.initializers: Set[GF] = graph.backward(self.direct_init, CALLS)
         for gf in self.initializers:
             for edge in graph.into(gf, CALLS):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 from typing import Callable, Dict, FrozenSet, Optional, Sequence, Tuple
 
-from ..prefilter import lowered_bytes_concern_mapi
 from ..settings import Settings
 from .bindings import Resolver
 from .cache import DiskCache
@@ -85,14 +84,7 @@ class Workspace:
         the file is outside its project root or the project is too large."""
         if settings.single_file:
             return None
-        found = PROJECTS.for_file(
-            filename,
-            root=settings.project_root or None,
-            excluded=settings.exclude,
-            concerns_mapi=lowered_bytes_concern_mapi,
-            cache_dir=settings.cache_dir,
-            no_cache=settings.no_cache,
-        )
+        found = PROJECTS.for_settings(filename, settings)
         if found is None:
             return None
         project, _ = found

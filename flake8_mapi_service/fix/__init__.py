@@ -18,7 +18,7 @@ bits are missing or unwanted.  The package's parts, in the order a fix runs:
 
 from __future__ import annotations
 
-from .command import iter_python_files, run, write_atomically
+from .command import iter_python_files, run
 from .config import config_values, ignored_codes
 from .flag_editor import Builder, CannotFix
 from .plans import FIXABLE, Plan, make_plans
@@ -36,5 +36,4 @@ __all__ = [
     "iter_python_files",
     "make_plans",
     "run",
-    "write_atomically",
 ]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-import shutil
 import sys
-import tempfile
 from typing import Iterator, List, Sequence
 
+from ..analysis.atomic import write_atomically
 from ..analysis.link import display_path
 from ..settings import Settings
 from .config import config_values, ignored_codes, noqa_disabled
@@ -122,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             else:
                 try:
-                    write_atomically(changed_path, fixed)
+                    write_atomically(changed_path, fixed, keep_mode=True)
                 except OSError as exc:
                     print(f"{changed_path}: cannot be written ({exc.strerror})", file=sys.stderr)
     if fixed_count or left_count or failed:
@@ -134,25 +133,6 @@ def run(args: argparse.Namespace) -> int:
             summary += f"; {failed} file(s) not checked"
         print(summary, file=sys.stderr)
     return 1 if (fixed_count or left_count or changed_files or failed) else 0
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Replace the file's content in one step (a crash leaves the old or the new file,
-    never half of one), keeping its mode; a symbolic link keeps pointing at its target."""
-    target = os.path.realpath(path)
-    directory = os.path.dirname(target) or "."
-    fd, temporary = tempfile.mkstemp(prefix=".mapi-fix-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        shutil.copymode(target, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 def _write_out(text: str) -> None:

@@ -1,0 +1,33 @@
+"""Replacing a file in one step: the cache, the scan memo and ``fix`` all write so."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+
+def write_atomically(path: str, data: bytes, keep_mode: bool = False) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place: a
+    crash, or another process writing the same file, leaves the old or the new content,
+    never half of one.  ``keep_mode`` keeps an existing file's permissions, and a
+    symbolic link keeps pointing at its target (its target is replaced)."""
+    target = os.path.realpath(path) if keep_mode else path
+    folder = os.path.dirname(target) or "."
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-mps-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if keep_mode:
+            shutil.copymode(target, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+__all__ = ["write_atomically"]
