@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import List
 
-from .rule import MS_INITIALIZE, MS_LOGONEX, MS_MAPIINIT, MS_SERVICES, Rule
+from .rule import _CONTEXTS, MS_INITIALIZE, MS_LOGONEX, MS_MAPIINIT, MS_SERVICES, Rule
 
 #: how star imports rebind names (MPS101-MPS103)
 _STAR_IMPORTS = (
     " A `from M import *` rebinds names where it stands: after a module the analysis "
     "knows (pywin32's mapi module, `win32con`, `win32event`) the constants it exports "
-    "have their documented values again; after any other module, the names the file "
-    "bound before it are unknown (M may rebind them), except private names and names "
-    "bound by the file's imports."
+    "have their documented values again; after any other module, a module of the "
+    "project included, the names the file bound before it are unknown (M may rebind "
+    "them), except private names and names bound by the file's imports, and the names "
+    "M gives the file (constants and functions alike) are unknown in it. A name that "
+    "a module of the project re-exports with a star import is known where it is "
+    "imported from that module (`from pkg import LOGON_FLAGS`, `pkg.LOGON_FLAGS`, "
+    "where `pkg/__init__.py` has `from .config import *`)."
+)
+
+#: what MPS101-MPS103 know of constants and class attributes
+_FLAG_VALUES = (
+    " A constant imported from a module of the project (`from .config import "
+    "LOGON_FLAGS`, `config.LOGON_FLAGS`) has the value that module gives it; class "
+    "attributes (`self.LOGON_FLAGS`) are unknown."
 )
 
 RULES: List[Rule] = [
@@ -65,13 +76,12 @@ RULES: List[Rule] = [
         options="`--mapi-service`, `--mapi-service-paths` decide what is service code.",
         limits=(
             "Flags set only on some paths (`if debug: flags |= ...`) or computed in ways "
-            "the analysis cannot follow are not reported (see MPS109). A flags parameter is evaluated from its default and from every call of "
-            "the function in the same file: a call from another module is not seen, and a "
-            "function that is also used as a value (a `threading.Thread` target, a callback "
-            "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
-            "imported from the project's own modules are unknown. An init "
-            "parameter that is `None` on some calls and a tuple on others is unknown."
-            + _STAR_IMPORTS
+            "the analysis cannot follow are not reported (see MPS109). "
+            + _CONTEXTS
+            + _FLAG_VALUES
+            + " An init argument that is `None` on some paths and a tuple on others is "
+            "unknown; a parameter that is `None` in one calling context and a tuple in "
+            "another is judged in each." + _STAR_IMPORTS
         ),
         fixable=True,
     ),
@@ -103,11 +113,9 @@ RULES: List[Rule] = [
         references=(MS_SERVICES, MS_LOGONEX),
         limits=(
             "Flags that are unknown or set on some paths only are not reported (see MPS109). "
-            "A flags parameter is evaluated from its default and from every call of "
-            "the function in the same file: a call from another module is not seen, and a "
-            "function that is also used as a value (a `threading.Thread` target, a callback "
-            "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
-            "imported from the project's own modules are unknown." + _STAR_IMPORTS
+            + _CONTEXTS
+            + _FLAG_VALUES
+            + _STAR_IMPORTS
         ),
         fixable=True,
     ),
@@ -138,11 +146,9 @@ RULES: List[Rule] = [
         references=(MS_SERVICES, MS_LOGONEX),
         limits=(
             "Flags that are unknown or set on some paths only are not reported (see MPS109). "
-            "A flags parameter is evaluated from its default and from every call of "
-            "the function in the same file: a call from another module is not seen, and a "
-            "function that is also used as a value (a `threading.Thread` target, a callback "
-            "table) has unknown flags. Class attributes (`self.LOGON_FLAGS`) and constants "
-            "imported from the project's own modules are unknown." + _STAR_IMPORTS
+            + _CONTEXTS
+            + _FLAG_VALUES
+            + _STAR_IMPORTS
         ),
         fixable=True,
     ),
@@ -187,7 +193,10 @@ RULES: List[Rule] = [
             "in an `except` handler of the `try` that uninitializes, or inside a loop that "
             "also initializes, is not reported. Before `MAPIInitialize`, only MAPI calls "
             "and objects local to the function count (a `self.session` may come from an "
-            "earlier initialization)."
+            "earlier initialization). Only the function's own `MAPIInitialize` / "
+            "`MAPIUninitialize` count, not one in a function it calls. A MAPI object that a "
+            "function of another module returns (`session = mailer.logon()`) counts after "
+            "`MAPIUninitialize`; the call of that function is not itself a MAPI call."
         ),
     ),
     Rule(
@@ -198,8 +207,11 @@ RULES: List[Rule] = [
         summary=(
             "Finds `MAPIInitialize` with `MAPI_NO_COINIT` definitely set when no "
             "`CoInitialize`, `CoInitializeEx` or `OleInitialize` (pythoncom, "
-            "`servicemanager.CoInitializeEx`, ctypes ole32) can precede it: the file has "
-            "none, or all of them follow it in the same function."
+            "`servicemanager.CoInitializeEx`, ctypes ole32) can precede it on its thread: "
+            "none comes before it in its own function (or either is in a loop), none comes "
+            "before the call that leads to it in a function that calls it (in any module of "
+            "the project, through any number of calls), and no method of the service thread "
+            "(`__init__`, `SvcRun`, `SvcDoRun`) that reaches it has one."
         ),
         rationale=(
             "`MAPI_NO_COINIT` tells MAPI not to initialize COM because the caller already "
@@ -219,9 +231,18 @@ RULES: List[Rule] = [
         service_only=True,
         references=(MS_MAPIINIT,),
         limits=(
-            "An initialization elsewhere in the file (another function, a caller) is "
-            "assumed to run first. Importing `pythoncom` initializes COM on the importing "
-            "thread, which is not the service thread; it does not count."
+            "A function that code the analysis cannot see may call (one also used as a "
+            "value, a method called on an object of unknown type) is taken as preceded by "
+            "a COM initialization; the function a thread starts (`threading.Thread(target="
+            "...)`) is not: a new thread starts without COM. A COM initialization inside a "
+            "function called before (`self.setup_com()` or `com.setup()`, then "
+            "`MAPIInitialize`) is not seen, and the call is reported (silence it with "
+            "`# noqa: MPS105`); one in a function of the same file that is not on the way "
+            "to the call does not count. In `__init__`, `SvcRun` and `SvcDoRun` one counts "
+            "wherever it stands, even after the call that leads to `MAPIInitialize` (not "
+            "after a `MAPIInitialize` of the same method). Importing `pythoncom` initializes "
+            "COM on the importing thread, which is not the service thread; it does not "
+            "count. " + _CONTEXTS
         ),
     ),
     Rule(
@@ -230,9 +251,12 @@ RULES: List[Rule] = [
         message="the file initializes MAPI but never calls OleInitialize",
         short="MAPI initialized but OleInitialize never called",
         summary=(
-            "Reports, at the first `MAPIInitialize`, a service file that initializes MAPI "
-            "but never calls `OleInitialize` (`pythoncom.OleInitialize` or ctypes "
-            "`ole32.OleInitialize`)."
+            "Reports, at the first `MAPIInitialize` of a file, service code that "
+            "initializes MAPI when no `OleInitialize` (`pythoncom.OleInitialize` or ctypes "
+            "`ole32.OleInitialize`) is found: not in the file, not in the functions of any "
+            "module of the project that reach its `MAPIInitialize` through calls, and not "
+            "in the service files that hold one of those functions (before or after the "
+            "`MAPIInitialize`, in any function of those files)."
         ),
         rationale=(
             "Microsoft's service guidance: a MAPI client in a service initializes OLE "
@@ -251,7 +275,12 @@ RULES: List[Rule] = [
         ),
         service_only=True,
         references=(MS_SERVICES,),
-        limits="An `OleInitialize` in another module of the program is not seen.",
+        limits=(
+            "An `OleInitialize` inside a helper of another module that those functions "
+            "call (`com.setup()` in `SvcDoRun`, then `mailer.init()`) is not seen, and the "
+            "finding is reported although OLE is initialized (silence it with "
+            "`# noqa: MPS106`). With `--mapi-single-file` only the file itself is searched."
+        ),
     ),
     Rule(
         code="MPS107",
@@ -259,8 +288,12 @@ RULES: List[Rule] = [
         message="the file calls MAPIInitialize but never MAPIUninitialize",
         short="MAPIInitialize never balanced by MAPIUninitialize",
         summary=(
-            "Reports, at the first `MAPIInitialize`, a service file that never calls "
-            "`MAPIUninitialize`."
+            "Reports, at the first `MAPIInitialize` of a file, service code that "
+            "initializes MAPI when no `MAPIUninitialize` is found: not in the file, not in "
+            "the functions of any module of the project that reach its `MAPIInitialize` "
+            "through calls, and not in the service files that hold one of those functions. A "
+            "`MAPIUninitialize` passed as a value (`atexit.register(mapi.MAPIUninitialize)`) "
+            "counts."
         ),
         rationale=(
             "A service is stopped and started without its process ending. Every "
@@ -285,7 +318,12 @@ RULES: List[Rule] = [
         ),
         service_only=True,
         references=(MS_INITIALIZE,),
-        limits="A `MAPIUninitialize` in another module of the program is not seen.",
+        limits=(
+            "A `MAPIUninitialize` inside a helper of another module that those functions "
+            "call (`cleanup.shutdown()` at the end of `SvcDoRun`) is not seen, and the "
+            "finding is reported although MAPI is uninitialized (silence it with "
+            "`# noqa: MPS107`). With `--mapi-single-file` only the file itself is searched."
+        ),
     ),
     Rule(
         code="MPS108",
@@ -316,10 +354,15 @@ RULES: List[Rule] = [
         service_only=False,
         references=(MS_MAPIINIT, MS_LOGONEX),
         limits=(
-            "Only named constants are attributed; a bare number is not. A module's own "
-            "constant bound to the documented name and value (`MAPI_LOGON_UI = 0x1` in "
-            "ctypes code) counts as that constant; the same value under another name "
-            "(`UI = 0x1`) does not."
+            "Only named constants are attributed; a bare number is not. A constant bound "
+            "to the documented name and value counts as that constant, whether the module "
+            "binds it itself (`MAPI_LOGON_UI = 0x1` in ctypes code) or imports it by that "
+            "name from a module of the project (`from consts import MAPI_LOGON_UI`); the "
+            "same value under another name (`UI = 0x1`, `from consts import MAPI_LOGON_UI "
+            "as UI`) or reached as an attribute (`consts.MAPI_LOGON_UI`) does not. With "
+            "`--mapi-single-file` a name of another module that is a documented "
+            "constant's (`consts.MAPI_LOGON_UI`, also imported under another name) is "
+            "taken as that constant. " + _CONTEXTS
         ),
     ),
     Rule(

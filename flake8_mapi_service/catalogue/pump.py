@@ -12,18 +12,23 @@ MS_MSGWAIT = (
 )
 
 _THREAD_MODEL = (
-    "The MAPI thread is worked out per file: in a function that calls "
-    "`MAPIInitialize` (directly or through a function or method of the same module), "
-    "everything after that call and every module function it calls after it; in a "
-    "`win32serviceutil.ServiceFramework` subclass whose `__init__`, `SvcRun` or "
-    "`SvcDoRun` (or a helper of them) initializes MAPI, all of `SvcRun`/`SvcDoRun` and "
-    "what they call. Functions handed to `threading.Thread(target=...)`, "
+    "The MAPI thread is worked out over the calls of the whole project: in a function "
+    "that calls `MAPIInitialize` (directly, or through functions and methods of any "
+    "module), everything after that call and every function it calls after it, "
+    "wherever that function is defined; in a `win32serviceutil.ServiceFramework` "
+    "subclass (also through a base class in another module) whose `__init__`, `SvcRun` "
+    "or `SvcDoRun` (or a helper of them) initializes MAPI, all of `SvcRun`/`SvcDoRun` "
+    "and what they call. Functions handed to `threading.Thread(target=...)`, "
     "`threading.Timer`, `_thread.start_new_thread`, `win32process.beginthreadex` or an "
-    "executor's `submit` (and `run` of a `threading.Thread` subclass) are not called, so "
-    "they are not on the MAPI thread unless they initialize MAPI themselves; such a "
-    "function, or a control handler, that the MAPI thread also calls directly runs on "
-    "both threads and is left out (the thread is unclear). Code that follows a "
-    "straight-line `MAPIUninitialize` of the same function is no longer the MAPI thread."
+    "executor's `submit` (functions of another module too), and `run` of a "
+    "`threading.Thread` subclass, are not called, so they are not on the MAPI thread "
+    "unless they initialize MAPI themselves; such a function, or a control handler, "
+    "that the MAPI thread also calls directly runs on both threads and is not taken as "
+    "the MAPI thread (the thread is unclear). Code that follows a straight-line "
+    "`MAPIUninitialize` of the same function is no longer the MAPI thread. With "
+    "`--mapi-single-file` the thread is worked out in the file alone: a call into "
+    "another module is not followed, and a class whose `ServiceFramework` base is in "
+    "another module is not a service class."
 )
 
 _PYWIN32_PUMP_FIX = (
@@ -70,8 +75,11 @@ RULES: List[Rule] = [
             "`threading.Thread(target=...)`, `threading.Timer`, "
             "`_thread.start_new_thread`, `win32process.beginthreadex` or an executor's "
             "`submit`, or `run` of a class "
-            "deriving from `threading.Thread`, and the module functions those call. "
-            "Only files that call `MAPIInitialize` are checked."
+            "deriving from `threading.Thread`, and the functions those call, in any "
+            "module of the project (the finding is reported where the MAPI call is). "
+            "Nothing is reported unless some module of the project that the file is "
+            "connected to through imports (directly or through other modules, in either "
+            "direction) calls `MAPIInitialize`."
         ),
         rationale=(
             "Microsoft: every thread that uses MAPI calls `MAPIInitialize` first. The "
@@ -115,11 +123,16 @@ RULES: List[Rule] = [
         service_only=True,
         references=(MS_SERVICES, MS_INITIALIZE),
         limits=(
-            "Only MAPI objects the analysis can trace (locals, `self.x`, helper return "
-            "values) count; an object passed to the thread as an argument is not followed. "
-            "A thread whose code calls `MAPIInitialize` anywhere (even after the call) is "
-            "not reported. Module-level code and functions nothing in the module calls "
-            "have no known thread and are never reported. " + _THREAD_MODEL
+            "Only MAPI objects the analysis can trace count: locals, `self.x` (set in the "
+            "class, or in a base class of the same module), values returned by functions "
+            "of any module of the project, and parameters whose callers all pass one. An "
+            "object passed to the thread as an argument (`threading.Thread(args=...)`), a "
+            "`self.x` set in a class of another module (a base class or a subclass), or "
+            "the value a method returns (`Mailer().session()`) is not followed. A thread "
+            "whose code calls `MAPIInitialize` anywhere (even after the call, or in a "
+            "function of another module that it calls) is not reported. Module-level code "
+            "and functions nothing in the project calls have no known thread and are never "
+            "reported. " + _THREAD_MODEL
         ),
     ),
     Rule(
@@ -140,14 +153,16 @@ RULES: List[Rule] = [
             "a finite timeout inside a loop (its body or `while` test) that also pumps "
             "(`PumpWaitingMessages`/`PumpMessages` of pythoncom, win32gui, servicemanager or "
             "win32ui, `GetMessage`/`PeekMessage` + "
-            "`DispatchMessage`, `CoWaitForMultipleHandles`, or a module function that "
-            "does) is a pumped wait and is not reported; an `INFINITE` wait is reported even "
-            "there. The nearest loops decide: a wait in loops of its own function is pumped "
-            "only when one of those loops pumps (a retry loop that sleeps and never pumps is "
+            "`DispatchMessage`, `CoWaitForMultipleHandles`, or a function of any module of "
+            "the project that does, directly or through calls) is a pumped wait and is not "
+            "reported; an `INFINITE` wait is reported even there. The nearest loops "
+            "decide: a wait in loops of its own function is pumped only when one of those "
+            "loops pumps (a retry loop that sleeps and never pumps is "
             "reported, even when a later loop of the same function pumps, or a loop around "
             "the call of that function pumps only through that later loop); a finite wait "
             "outside every loop of its function is pumped when a loop that pumps calls the "
-            "function (directly, or through calls outside the loops of their functions)."
+            "function (directly, or through calls outside the loops of their functions, "
+            "in any module)."
         ),
         rationale=(
             "Microsoft, *Calling MAPI from Windows Services*: the thread that initialized "
@@ -182,17 +197,23 @@ RULES: List[Rule] = [
         options=(
             "`--mapi-extra-blocking-calls=QUALNAME,...` adds your own blocking wrappers "
             "(qualified as the module imports them, e.g. `mylib.wait_for_stop`, or a "
-            "function of the same file by its qualified name, e.g. `Service.wait_stop`). "
-            "Their timeout is not known: they are reported outside pumping loops only."
+            "function of the same file by its qualified name, e.g. `Service.wait_stop`; a "
+            "function of another module of the project is named as it is imported, e.g. "
+            "`helpers.wait_stop`). Their timeout is not known: they are reported outside "
+            "pumping loops only."
         ),
         limits=(
             "A wait whose timeout cannot be evaluated (a parameter without a known value, "
             "an attribute) is not reported, since it may be 0. A finite wait outside the loops "
             "of a function that some loop which pumps calls is taken as pumped, whatever its "
             "other callers, and so is a finite wait in a loop that calls a method of `self` "
-            "inherited from another module (it may be a pump). In `SvcRun`/`SvcDoRun`, the code before the function's own "
-            "`MAPIInitialize` is not treated as the MAPI thread. Objects passed in from "
-            "elsewhere (parameters, other modules) are not known to be threading objects. "
+            "the analysis cannot find (one inherited from a class outside the project may "
+            "be a pump; the methods of the project's base classes, in any module, are "
+            "looked at). In `SvcRun`/`SvcDoRun`, the code before the function's own "
+            "`MAPIInitialize` is not treated as the MAPI thread. Threading and queue "
+            "objects are known only where the module creates them: a parameter, a name "
+            "imported from another module (`from helpers import STOP`, `helpers.STOP`) or "
+            "a `self.x` set in a base class of another module is not known to be one. "
             "`CoWaitForMultipleHandles` and `MsgWaitForMultipleObjects` are never MPS401 "
             "(see MPS402-MPS404 for the latter). " + _THREAD_MODEL
         ),
@@ -257,14 +278,19 @@ RULES: List[Rule] = [
             "Silent when the result is stored somewhere else than a local name (or "
             "compared directly in an `if`), rebound, or handed to a call the analysis "
             "does not know (it may handle the message case), when the message case's path "
-            "calls a function the analysis cannot see (an inherited method from another "
-            "module may be the pump; logging-like methods such as `info`, `write`, `set` "
-            "do not count), and when the message case "
+            "calls a method the analysis cannot resolve (a method of an object of unknown "
+            "type, or one inherited from a class outside the project, may be the pump; "
+            "logging-like methods such as `info`, `write`, `set` do not count), and when "
+            "the message case "
             "cannot be told apart (the handle count is unknown and the comparison is not "
             "`len()` of the same list). Exceptions are not followed. Any pump the message "
             "case may reach counts, even on some paths only. Applies to every "
-            "`MsgWaitForMultipleObjects` in service code, on any thread. Where MPS403 is "
-            "reported, MPS402 is not."
+            "`MsgWaitForMultipleObjects` in service code, on any thread. A function of the "
+            "project on the path pumps when it does (directly or through calls, in any "
+            "module); a function of a library outside the project is taken not to pump "
+            "unless it is a known pump (such as `pythoncom.PumpWaitingMessages`); with "
+            "`--mapi-single-file` so is a function of another module of the project. Where "
+            "MPS403 is reported, MPS402 is not."
         ),
     ),
     Rule(

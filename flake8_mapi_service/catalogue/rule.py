@@ -98,7 +98,26 @@ class Rule:
 
 
 _SERVICE_NOTE = (
-    "Reported only in service code (a `ServiceFramework` subclass, a service "
-    "entry point such as `servicemanager.StartServiceCtrlDispatcher`, a MAPI call "
-    "that sets `MAPI_NT_SERVICE`, or `--mapi-service=always` / `--mapi-service-paths`)."
+    "Reported only in service code: a file with a `ServiceFramework` subclass (also one "
+    "that derives from it through a base class in another module of the project), with "
+    "a service entry point such as `servicemanager.StartServiceCtrlDispatcher`, or with a "
+    "MAPI call that sets `MAPI_NT_SERVICE`; a file that `--mapi-service=always` or "
+    "`--mapi-service-paths` names; and, in the project's other modules, the functions "
+    "that service code calls (directly or through calls across modules) and the "
+    "module-level code of a module that service code imports (not its "
+    '`if __name__ == "__main__":` block). The other functions of those modules are not '
+    "service code. With `--mapi-single-file` only the file's own code decides."
+)
+
+#: how a flags parameter is evaluated (the rules that judge flag words)
+_CONTEXTS = (
+    "A flags parameter is evaluated in each calling context: each call of its function "
+    "anywhere in the project (a call from another module counts), and its default when "
+    "a call omits the argument or nothing calls the function. A function that is also "
+    "used as a value (a `threading.Thread` target, a callback table) adds an unknown "
+    "context, which is never a finding; the `args=` a thread is started with are not "
+    "followed. For a rule reported only in service code, only the calls made from "
+    "service code count. A finding that holds in some contexts only is reported once "
+    "per context, naming the caller (`when called from service.py:16`). With "
+    "`--mapi-single-file` only the calls in the same file count."
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
-from .rule import MS_LOGONEX, MS_SERVICES, Rule
+from .rule import _CONTEXTS, MS_LOGONEX, MS_SERVICES, Rule
 
 MS_INTERACTIVE = (
     "Microsoft, *Interactive Services* (Session 0 isolation), "
@@ -47,6 +47,15 @@ MS_OFFICE_SERVER = (
     "https://support.microsoft.com/kb/257757"
 )
 
+#: what the analysis traces to MAPI (the receivers of MPS202-MPS204)
+_NOT_TRACED = (
+    "Not traced: a MAPI object held in a module-level name of another module "
+    "(`mailer.SESSION`), the value a method returns (`Mailer().session()`), a `self.x` "
+    "set in a class of another module (a base class or a subclass), an attribute of "
+    "another object (`self.mailer.session`), and an object passed to a thread "
+    "(`threading.Thread(args=...)`)."
+)
+
 _SERVICE_CLASS = (
     "import win32serviceutil\n"
     "from win32com.mapi import mapi\n\n\n"
@@ -66,8 +75,9 @@ RULES: List[Rule] = [
             "or Simple MAPI `MAPILogon` (ctypes `mapi32`/`olmapi32`) whose flags (the 4th "
             "argument) definitely set `MAPI_LOGON_UI`, `MAPI_PASSWORD_UI` or "
             "`MAPI_SERVICE_UI_ALWAYS`, in service code. Flags are evaluated like the core "
-            "rules do (constants, module and local names, `|=`, parameters with their "
-            "default and same-module callers); only bits set on every path count."
+            "rules do (constants, those of other modules of the project too, module and "
+            "local names, `|=`, parameters in each calling context across the project); "
+            "only bits set on every path count."
         ),
         rationale=(
             "Microsoft: a MAPI client running as a Windows service must not display any "
@@ -95,7 +105,7 @@ RULES: List[Rule] = [
             "A UI flag set on some paths only (`if debug: flags |= mapi.MAPI_LOGON_UI`) or "
             "flags the analysis cannot evaluate are not reported (MPS109 lists the "
             "`MAPILogonEx` calls whose flags are undetermined). A call to a module of your "
-            "own that happens to be named `mapi` is not MAPI."
+            "own that happens to be named `mapi` is not MAPI. " + _CONTEXTS
         ),
         fixable=True,
     ),
@@ -141,11 +151,11 @@ RULES: List[Rule] = [
         limits=(
             "Service-administration methods are recognised only on objects the analysis "
             "traces to MAPI (`session.AdminServices`, `MAPIAdminProfiles().AdminServices`, "
-            "through locals, `self.x`, same-module helpers, and parameters whose "
-            "same-module callers all pass such an object); an admin object from another "
-            "module is not. `MAPI_LOGON_UI` on `MAPISendMail` is not reported here "
-            "(MPS301 reports every Simple MAPI call in a service). Flags set on some paths "
-            "only are not reported."
+            "through locals, `self.x`, values returned by functions of any module of the "
+            "project, and parameters whose callers in the project all pass such an "
+            "object). " + _NOT_TRACED + " `MAPI_LOGON_UI` on `MAPISendMail` is not "
+            "reported here (MPS301 reports every Simple MAPI call in a service). Flags set "
+            "on some paths only are not reported. " + _CONTEXTS
         ),
     ),
     Rule(
@@ -159,8 +169,8 @@ RULES: List[Rule] = [
             "and `.Details(...)` on an address book obtained from `OpenAddressBook`; "
             "`.ShowForm(...)` on a session obtained from `MAPILogonEx`. The receiver is "
             "traced through local names, `self.x` attributes and values returned by "
-            "same-module helpers, and through a parameter when every same-module caller "
-            "of its function passes such an object."
+            "functions of any module of the project, and through a parameter when every "
+            "caller of its function in the project passes such an object."
         ),
         rationale=(
             "Microsoft: a service may show no user interface. These functions exist to "
@@ -187,10 +197,9 @@ RULES: List[Rule] = [
         references=(MS_SERVICES,),
         limits=(
             "`.Address()` / `.Details()` / `.ShowForm()` on an object the analysis cannot "
-            "trace to `OpenAddressBook` / `MAPILogonEx` (a value from another module, a "
-            "parameter of a function that is passed around as a callback or whose callers "
-            "disagree) are not reported: the names are too common (an Excel cell has an "
-            "`Address`)."
+            "trace to `OpenAddressBook` / `MAPILogonEx` (a parameter of a function that is "
+            "passed around as a callback or whose callers disagree) are not reported: the "
+            "names are too common (an Excel cell has an `Address`). " + _NOT_TRACED
         ),
     ),
     Rule(
@@ -203,8 +212,8 @@ RULES: List[Rule] = [
             "definitely lack `MDB_NO_DIALOG`, and `session.OpenAddressBook(uiParam, iid, "
             "flags)` whose flags definitely lack `AB_NO_DIALOG`, in service code (omitted "
             "flags are 0). The session must be traceable to MAPI: a local, a `self.x` "
-            "attribute, a same-module helper's return value, or a parameter that every "
-            "same-module caller passes a session for."
+            "attribute, the return value of a function of any module of the project, or a "
+            "parameter that every caller in the project passes a session for."
         ),
         rationale=(
             "Without `MDB_NO_DIALOG` / `AB_NO_DIALOG`, a store or address-book provider "
@@ -233,7 +242,10 @@ RULES: List[Rule] = [
         limits=(
             "`MDB_NO_DIALOG` and `AB_NO_DIALOG` share the value 0x1 with `MAPI_MODIFY`; "
             "the rule checks the bit, so flags that contain 0x1 under any name are not "
-            "reported. Flags set on some paths only, or unknown, are not reported."
+            "reported. Flags set on some paths only, or unknown, are not reported. "
+            + _NOT_TRACED
+            + " "
+            + _CONTEXTS
         ),
     ),
     Rule(
@@ -255,7 +267,7 @@ RULES: List[Rule] = [
             "standard dialogs derived from it: `QFileDialog`, `QInputDialog`, "
             "`QColorDialog`, `QFontDialog`, `QProgressDialog`, `QErrorMessage`, `QWizard`, "
             "in `PyQt5`, `PyQt6`, `PySide2`, `PySide6`); `input()` and `getpass.getpass()`. "
-            "An instance of a same-module subclass of one of those classes "
+            "An instance of a subclass of one of those classes defined in the same module "
             "(`class App(wx.App)`) counts too, as do your own wrappers named in "
             "`--mapi-extra-ui-calls`."
         ),
@@ -288,14 +300,20 @@ RULES: List[Rule] = [
             "imports (`mycompany.ui.alert` for `from mycompany.ui import alert; alert()`), "
             "or against the qualified name of a function or method of the same module, "
             "bare or behind the file's module name (`alert`, `Notifier.alert`, "
-            "`notify.Notifier.alert` in `notify.py`)."
+            "`notify.Notifier.alert` in `notify.py`). A function of another module of the "
+            "project is named as it is imported (`gui.notify`), like a library's. A method "
+            "called on an instance (`Notifier().alert()`) is not matched."
         ),
         limits=(
             "A `MessageBox` whose style cannot be evaluated is not reported. The rule does "
             "not know which code paths of a service file run in the service: a prompt in "
             "an install-time helper of the same file is reported (silence it with "
-            "`# noqa: MPS205`). Toolkits reached through another module of your own, and "
-            "window classes of other libraries, are not known."
+            "`# noqa: MPS205`). In another module of the project only the functions that "
+            "service code calls (and its module-level code, when service code imports it) "
+            "are checked, and the finding is reported there. A toolkit name, a ctypes "
+            "`user32` object or a subclass of a toolkit class that another module of your "
+            "own binds (`from gui import tk`, `from dlls import user32`, `from gui import "
+            "App`), and window classes of other libraries, are not known. " + _CONTEXTS
         ),
     ),
     Rule(
@@ -332,8 +350,10 @@ RULES: List[Rule] = [
         service_only=True,
         references=(MS_SERVICES, MS_SIMPLE_MAPI),
         limits=(
-            "Only calls through a ctypes DLL object for `mapi32`/`olmapi32` are Simple "
-            "MAPI; a function of your own with the same name is not. `MAPILogoff`, "
+            "Only calls through a ctypes DLL object for `mapi32`/`olmapi32` that the module "
+            "creates itself are Simple MAPI: one imported from another module of the "
+            "project (`from dlls import mapi32`, `dlls.mapi32`) is not recognised, nor is a "
+            "function of your own with the same name. `MAPILogoff`, "
             "`MAPIFreeBuffer`, `MAPIAddress`, `MAPIDetails` and `MAPISendDocuments` are not "
             "reported here (the last three always show UI: MPS203)."
         ),
@@ -391,8 +411,8 @@ RULES: List[Rule] = [
             "Reports `CreateMsgService` / `CreateMsgServiceEx` (on an `IMsgServiceAdmin` "
             "traced to MAPI) whose service name is a literal, or a name bound once to one, "
             "outside `--mapi-server-services` (default `MSEMS`, compared case-insensitively), "
-            "in a service file that also submits mail (`SubmitMessage`). It is reported at "
-            "the `CreateMsgService` call."
+            "in service code whose file also submits mail (`SubmitMessage`). It is "
+            "reported at the `CreateMsgService` call."
         ),
         rationale=(
             "Microsoft: a service can send only through a tightly coupled message store and "
@@ -432,9 +452,10 @@ RULES: List[Rule] = [
         ),
         limits=(
             "A service name computed at run time is not reported. `SubmitMessage` is "
-            "looked for anywhere in the file (on any object whose origin is unknown, since "
-            "the name is MAPI's own); a file that adds the service and a module that sends "
-            "are not connected."
+            "looked for anywhere in the file of the `CreateMsgService` call, even in a "
+            "function nothing calls (on any object whose origin is unknown, since the name "
+            "is MAPI's own); a `SubmitMessage` in another module, even in the service "
+            "module that calls the function adding the message service, does not count."
         ),
     ),
 ]
