@@ -12,11 +12,13 @@ _STAR_IMPORTS = (
     "knows (pywin32's mapi module, `win32con`, `win32event`) the constants it exports "
     "have their documented values again; after any other module, a module of the "
     "project included, the names the file bound before it are unknown (M may rebind "
-    "them), except private names and names bound by the file's imports, and the names "
-    "M gives the file (constants and functions alike) are unknown in it. A name that "
-    "a module of the project re-exports with a star import is known where it is "
-    "imported from that module (`from pkg import LOGON_FLAGS`, `pkg.LOGON_FLAGS`, "
-    "where `pkg/__init__.py` has `from .config import *`)."
+    "them), except private names and names bound by the file's imports. A name the "
+    "file uses without binding it is what a module of the project it star-imports "
+    "provides (`from .settings import *`, then `LOGON_FLAGS` or `open_archive()`), "
+    "and so is a name imported from a module that re-exports it with a star import "
+    "(`from pkg import LOGON_FLAGS`, `pkg.LOGON_FLAGS`, where `pkg/__init__.py` has "
+    "`from .config import *`); names from a star import of a module outside the "
+    "project and the analysis's tables are unknown."
 )
 
 #: what MPS101-MPS103 know of constants and class attributes
@@ -234,11 +236,11 @@ RULES: List[Rule] = [
             "A function that code the analysis cannot see may call (one also used as a "
             "value, a method called on an object of unknown type) is taken as preceded by "
             "a COM initialization; the function a thread starts (`threading.Thread(target="
-            "...)`) is not: a new thread starts without COM. A COM initialization inside a "
-            "function called before (`self.setup_com()` or `com.setup()`, then "
-            "`MAPIInitialize`) is not seen, and the call is reported (silence it with "
-            "`# noqa: MPS105`); one in a function of the same file that is not on the way "
-            "to the call does not count. In `__init__`, `SvcRun` and `SvcDoRun` one counts "
+            "...)`) is not: a new thread starts without COM. A call, before it, of a "
+            "function that initializes COM (directly or through calls, in any module: "
+            "`self.setup_com()` or `com.setup()`, then `MAPIInitialize`) counts as a COM "
+            "initialization; one in a function that is not on the way to the call does "
+            "not. In `__init__`, `SvcRun` and `SvcDoRun` one counts "
             "wherever it stands, even after the call that leads to `MAPIInitialize` (not "
             "after a `MAPIInitialize` of the same method). Importing `pythoncom` initializes "
             "COM on the importing thread, which is not the service thread; it does not "
@@ -256,7 +258,8 @@ RULES: List[Rule] = [
             "`ole32.OleInitialize`) is found: not in the file, not in the functions of any "
             "module of the project that reach its `MAPIInitialize` through calls, and not "
             "in the service files that hold one of those functions (before or after the "
-            "`MAPIInitialize`, in any function of those files)."
+            "`MAPIInitialize`, in any function of those files), nor in any function those "
+            "call."
         ),
         rationale=(
             "Microsoft's service guidance: a MAPI client in a service initializes OLE "
@@ -276,10 +279,11 @@ RULES: List[Rule] = [
         service_only=True,
         references=(MS_SERVICES,),
         limits=(
-            "An `OleInitialize` inside a helper of another module that those functions "
-            "call (`com.setup()` in `SvcDoRun`, then `mailer.init()`) is not seen, and the "
-            "finding is reported although OLE is initialized (silence it with "
-            "`# noqa: MPS106`). With `--mapi-single-file` only the file itself is searched."
+            "An `OleInitialize` anywhere in the functions those functions or files call, "
+            "in any module (`com.setup()` in `SvcDoRun`), counts, on whatever thread it "
+            "runs and whether or not it comes first (MPS105 is the rule about order). "
+            "With `--mapi-single-file` only the file itself and the functions it calls in "
+            "it are searched."
         ),
     ),
     Rule(
@@ -291,8 +295,8 @@ RULES: List[Rule] = [
             "Reports, at the first `MAPIInitialize` of a file, service code that "
             "initializes MAPI when no `MAPIUninitialize` is found: not in the file, not in "
             "the functions of any module of the project that reach its `MAPIInitialize` "
-            "through calls, and not in the service files that hold one of those functions. A "
-            "`MAPIUninitialize` passed as a value (`atexit.register(mapi.MAPIUninitialize)`) "
+            "through calls, not in the service files that hold one of those functions, nor "
+            "in any function those call. A `MAPIUninitialize` passed as a value (`atexit.register(mapi.MAPIUninitialize)`) "
             "counts."
         ),
         rationale=(
@@ -319,10 +323,10 @@ RULES: List[Rule] = [
         service_only=True,
         references=(MS_INITIALIZE,),
         limits=(
-            "A `MAPIUninitialize` inside a helper of another module that those functions "
-            "call (`cleanup.shutdown()` at the end of `SvcDoRun`) is not seen, and the "
-            "finding is reported although MAPI is uninitialized (silence it with "
-            "`# noqa: MPS107`). With `--mapi-single-file` only the file itself is searched."
+            "A `MAPIUninitialize` anywhere in the functions those functions or files call, "
+            "in any module (`cleanup.shutdown()` at the end of `SvcDoRun`), counts, on "
+            "whatever path or thread it runs. With `--mapi-single-file` only the file "
+            "itself and the functions it calls in it are searched."
         ),
     ),
     Rule(
@@ -356,13 +360,11 @@ RULES: List[Rule] = [
         limits=(
             "Only named constants are attributed; a bare number is not. A constant bound "
             "to the documented name and value counts as that constant, whether the module "
-            "binds it itself (`MAPI_LOGON_UI = 0x1` in ctypes code) or imports it by that "
-            "name from a module of the project (`from consts import MAPI_LOGON_UI`); the "
-            "same value under another name (`UI = 0x1`, `from consts import MAPI_LOGON_UI "
-            "as UI`) or reached as an attribute (`consts.MAPI_LOGON_UI`) does not. With "
-            "`--mapi-single-file` a name of another module that is a documented "
-            "constant's (`consts.MAPI_LOGON_UI`, also imported under another name) is "
-            "taken as that constant. " + _CONTEXTS
+            "binds it itself (`MAPI_LOGON_UI = 0x1` in ctypes code) or a module of the "
+            "project does (`consts.MAPI_LOGON_UI`, `from consts import MAPI_LOGON_UI as "
+            "UI`); the same value under another name where it is defined (`UI = 0x1`) "
+            "does not. With `--mapi-single-file` a name of another module that is a "
+            "documented constant's is taken as that constant. " + _CONTEXTS
         ),
     ),
     Rule(
