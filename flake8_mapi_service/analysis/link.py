@@ -49,7 +49,7 @@ from typing import (
 )
 
 from .apis import EXTERNAL_MODULES
-from .bindings import STAR_REF
+from .bindings import STAR_REF, star_exports
 from .callgraph import CALL, CONSTRUCT, THREAD, Edge, ProjectGraph
 from .flags import ZERO
 from .flow import (
@@ -267,7 +267,7 @@ class Link:
                 sym = self.symbol(mid, star + sep + ".".join(parts), depth + 1)
                 if sym is None:
                     continue
-                if sym[0] != "api" or self._project_module(mid, star):
+                if sym[0] != "api" or self._project_module(mid, star) or _exports(star, name):
                     # an API name counts when a project module binds it (``FLAGS =
                     # mapi.MAPI_EXTENDED`` in config); any name of an outside module
                     # would resolve to an API reference
@@ -681,6 +681,12 @@ class _Hidden:
 
 
 _HIDDEN = _Hidden()
+
+
+def _exports(module: str, name: str) -> bool:
+    """``from module import *`` of a module the analysis knows provides ``name``."""
+    found = star_exports(module) if not module.startswith(".") else None
+    return found is not None and name in found[1]
 
 
 def display_path(path: str) -> str:
