@@ -9,6 +9,8 @@ finding so that a bug here never aborts the user's whole flake8 run.
 from __future__ import annotations
 
 import ast
+import os
+import sys
 from typing import Any, ClassVar, FrozenSet, Generator, List, Sequence, Tuple, Type
 
 from . import __version__
@@ -79,6 +81,7 @@ class Plugin:
             "--mapi-project-root",
             default="",
             parse_from_config=True,
+            normalize_paths=True,
             help="The root of the project whose modules are read together (Default: the "
             "nearest folder above each file with pyproject.toml, setup.cfg, setup.py, "
             "tox.ini, .flake8 or .git).",
@@ -94,6 +97,7 @@ class Plugin:
             "--mapi-cache-dir",
             default="",
             parse_from_config=True,
+            normalize_paths=True,
             help="Where module summaries are cached between runs (Default: "
             ".mapi_service_cache in the project root).",
         )
@@ -108,6 +112,11 @@ class Plugin:
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
+        root = getattr(options, "mapi_project_root", None)
+        if root and not os.path.isdir(root):
+            # flake8's own way with a bad value: one line and the usage status
+            print(f"flake8: error: --mapi-project-root: not a folder: {root}", file=sys.stderr)
+            raise SystemExit(2)
         cls.settings = Settings.from_values(
             service_mode=getattr(options, "mapi_service", "auto"),
             service_paths=getattr(options, "mapi_service_paths", None),

@@ -30,7 +30,7 @@ from .analysis.summary import MAIN, MODULE
 from .analysis.threads import ThreadModel
 from .analysis.workspace import WORKSPACE
 from .fix.command import iter_python_files
-from .fix.config import config_values
+from .fix.config import config_excludes, config_path, config_values
 from .settings import Settings
 
 FORMATS = ("text", "json", "mermaid")
@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
             service_paths=args.mapi_service_paths
             if args.mapi_service_paths is not None
             else config.get("mapi-service-paths"),
-            project_root=args.mapi_project_root or config.get("mapi-project-root"),
+            project_root=args.mapi_project_root or config_path(config, "mapi-project-root"),
+            exclude=config_excludes(config),
             no_cache=True,
         )
     except ValueError as exc:

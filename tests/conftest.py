@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence, Set, Tuple
 
 import pytest
+
+#: the scan memo lives in the user's cache folder: the tests (and the flake8 they
+#: run) get one of their own, removed at the end
+_CACHE_HOME = tempfile.mkdtemp(prefix="mps-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+atexit.register(shutil.rmtree, _CACHE_HOME, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

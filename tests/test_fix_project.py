@@ -93,3 +93,49 @@ def test_single_file_mode_from_the_config_is_honoured(tmp_path: Path) -> None:
     proc = fix(root, "mailsvc/mailer.py")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+
+
+def test_a_module_flake8_excludes_is_neither_read_nor_edited(tmp_path: Path) -> None:
+    root = copy(tmp_path)
+    (root / "setup.cfg").write_text("[flake8]\nextend-exclude = mailsvc/config.py\n", "utf-8")
+    config = (root / "mailsvc/config.py").read_bytes()
+    proc = fix(root, "mailsvc/mailer.py")
+    # flake8 does not see the constant, so it reports nothing there: nor does fix
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+    assert (root / "mailsvc/config.py").read_bytes() == config
+    # twin: without the exclude, config.py is edited
+    (root / "setup.cfg").write_text("[flake8]\n", "utf-8")
+    assert fix(root, "mailsvc/mailer.py").returncode == 1
+    assert (root / "mailsvc/config.py").read_bytes() != config
+
+
+def test_an_edited_module_keeps_its_mixed_line_endings(tmp_path: Path) -> None:
+    root = copy(tmp_path)
+    path = root / "mailsvc/config.py"
+    lines = path.read_bytes().split(b"\n")
+    mixed = b"\n".join(line + b"\r" if i < 3 else line for i, line in enumerate(lines))
+    path.write_bytes(mixed)
+    assert fix(root, "mailsvc/mailer.py").returncode == 1
+    fixed = path.read_bytes()
+    assert fixed.count(b"\r\n") == 3 and fixed.count(b"\n") == mixed.count(b"\n")
+    assert fixed.replace(b"\r\n", b"\n") == (PROJECT / "mailsvc/config.py").read_bytes().replace(
+        b"mapi.MAPI_USE_DEFAULT\n",
+        b"mapi.MAPI_USE_DEFAULT | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL\n",
+    )
+
+
+def test_a_read_only_module_is_not_replaced(tmp_path: Path) -> None:
+    root = copy(tmp_path)
+    path = root / "mailsvc/config.py"
+    before = path.read_bytes()
+    path.chmod(0o444)
+    try:
+        proc = fix(root, "mailsvc/mailer.py")
+        assert proc.returncode == 1
+        assert "mailsvc/config.py: cannot be written (read-only file)" in proc.stderr
+        assert path.read_bytes() == before
+    finally:
+        path.chmod(0o644)
+    # twin: writable, it is fixed
+    assert fix(root, "mailsvc/mailer.py").returncode == 1
+    assert path.read_bytes() != before

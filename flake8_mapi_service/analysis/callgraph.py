@@ -180,6 +180,21 @@ class References(cst.CSTVisitor):
         self.skip: Set[int] = set()
         self.escaping: Set[str] = set()
         self.attr_calls: Dict[str, int] = {}
+        #: attributes assigned (``config.FLAGS = ...``, ``x.y |= ...``)
+        self.written: List[cst.Attribute] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute):
+                self.written.append(target.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.written.append(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Attribute) and node.value is not None:
+            self.written.append(node.target)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.skip.add(id(node.func))

@@ -105,6 +105,7 @@ class Analysis:
             refs.attr_calls,
             self._position,
             definition_lines(self._tree, len(self.model.functions), len(self.model.classes)),
+            refs.written,
         )
 
     @cached_property

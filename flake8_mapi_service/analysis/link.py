@@ -170,7 +170,11 @@ class Link:
     def __init__(self, modules: Dict[str, ModuleSummary], index: Optional[ModuleIndex]) -> None:
         self.modules = modules
         self.index = index
-        self._symbols: Dict[Tuple[str, str], Optional[Symbol]] = {}
+        #: symbol answers found without a cut, with the levels of lookup they took
+        self._symbols: Dict[Tuple[str, str], Tuple[Optional[Symbol], int]] = {}
+        self._resolving: Set[Tuple[str, str]] = set()
+        self._cuts = 0
+        self._deepest = 0
         self._escaping: FrozenSet[str] = frozenset(
             name for m in modules.values() for name in m.escaping
         )
@@ -185,6 +189,13 @@ class Link:
         self._origins: Lazy[Tuple[object, ...], Optional[str]] = Lazy(
             self._origin_deps, self._origin_compute, None
         )
+        #: module-level names some module assigns from outside (``config.FLAGS = 0``)
+        self._written: Set[Tuple[str, str]] = set()
+        for mid, m in modules.items():
+            for ref in m.written:
+                found = index.resolve(mid, ref) if index is not None else None
+                if found is not None and len(found[1]) == 1 and found[0] in modules:
+                    self._written.add((found[0], found[1][0]))
         self._subclasses: Optional[Dict[GC, List[GC]]] = None
         self._lineages: Dict[GC, List[GC]] = {}
         self.graph = ProjectGraph(self._edges())
@@ -230,17 +241,35 @@ class Link:
 
     # -- symbols ------------------------------------------------------------------------------
     def symbol(self, mid: str, ref: str, depth: int = 0) -> Optional[Symbol]:
-        """What a reference written in module ``mid`` names (see the docstring)."""
+        """What a reference written in module ``mid`` names (see the docstring).
+
+        A chain of re-exports longer than ``_MAX_ALIAS_DEPTH`` names nothing, nor
+        does a cycle of them.  Answers are memoised with the number of levels they
+        took, and one is reused only where that many levels remain, and only if no
+        cycle cut it short: the answer never depends on which lookups came first
+        (the order flake8 checks files in)."""
         key = (mid, ref)
-        if key in self._symbols:
-            return self._symbols[key]
-        self._symbols[key] = None  # a cycle of re-exports names nothing
-        found = self._symbol(mid, ref, depth)
-        self._symbols[key] = found
+        cached = self._symbols.get(key)
+        if cached is not None and depth + cached[1] <= _MAX_ALIAS_DEPTH:
+            self._deepest = max(self._deepest, depth + cached[1])
+            return cached[0]
+        if depth > _MAX_ALIAS_DEPTH or key in self._resolving:
+            self._cuts += 1
+            return None
+        outer, cuts = self._deepest, self._cuts
+        self._deepest = depth
+        self._resolving.add(key)
+        try:
+            found = self._symbol(mid, ref, depth)
+        finally:
+            self._resolving.discard(key)
+        if self._cuts == cuts:
+            self._symbols[key] = (found, self._deepest - depth)
+        self._deepest = max(outer, self._deepest)
         return found
 
     def _symbol(self, mid: str, ref: str, depth: int) -> Optional[Symbol]:
-        if depth > _MAX_ALIAS_DEPTH or not ref or ref.startswith(("dll:", "fn:", "cls:")):
+        if not ref or ref.startswith(("dll:", "fn:", "cls:")):
             return None
         if ref.split(".", 1)[0] in EXTERNAL_MODULES or ref.startswith("builtins."):
             return ("api", ref)
@@ -260,6 +289,8 @@ class Link:
             return ("module", mid)
         module = self.modules[mid]
         name, rest = parts[0], parts[1:]
+        if (mid, name) in self._written:
+            return None  # another module assigns it: unknown
         binding = module.names.get(name)
         if binding is None:
             for star in module.star_imports:
@@ -351,6 +382,8 @@ class Link:
         self, node: Tuple[str, str], known: Callable[[Tuple[str, str]], Value]
     ) -> Value:
         mid, name = node
+        if node in self._written:
+            return TOP
         # a name bound to its documented value keeps it as the constant's name
         # (MPS108 names ``MAPI_BEST_ACCESS`` defined in a constants module)
         return named_constant(

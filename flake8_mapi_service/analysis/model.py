@@ -281,6 +281,8 @@ class _Walker(cst.CSTVisitor):
         self.calls: List[CallSite] = []
         self.stmts: List[cst.CSTNode] = [module]
         self.class_stack: List[ClassInfo] = []
+        #: imports under ``if TYPE_CHECKING:``: they bind names but never run
+        self.unrun_imports: Set[int] = set()
 
     # -- scope helpers --------------------------------------------------------
     @property
@@ -376,12 +378,28 @@ class _Walker(cst.CSTVisitor):
         self.class_stack.pop()
 
     # -- bindings ----------------------------------------------------------------------
+    def visit_If(self, node: cst.If) -> None:
+        test = node.test
+        name = test.attr.value if isinstance(test, cst.Attribute) else None
+        if isinstance(test, cst.Name):
+            name = test.value
+        if name == "TYPE_CHECKING":
+            todo: List[cst.CSTNode] = [node.body]
+            while todo:
+                current = todo.pop()
+                if isinstance(current, (cst.Import, cst.ImportFrom)):
+                    self.unrun_imports.add(id(current))
+                elif not isinstance(current, cst.BaseExpression):
+                    todo.extend(current.children)
+
     def visit_Import(self, node: cst.Import) -> None:
+        runs = id(node) not in self.unrun_imports
         for alias in node.names:
             full = dotted_name(alias.name)
             if full is None:
                 continue
-            self.scope.imports.append(full)
+            if runs:
+                self.scope.imports.append(full)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self.scope.bind(alias.asname.name.value, ImportSource(full))
             else:
@@ -390,7 +408,7 @@ class _Walker(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _import_module_name(node)
-        if module is not None:
+        if module is not None and id(node) not in self.unrun_imports:
             self.scope.imports.append(module)
             if not isinstance(node.names, cst.ImportStar):
                 sep = "" if module.endswith(".") else "."

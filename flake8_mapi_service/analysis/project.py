@@ -34,12 +34,13 @@ import fnmatch
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..prefilter import lowered_bytes_concern_mapi
 from ..settings import Settings
-from .scanmemo import Entry, ScanMemo, cache_folder, now_ns, stat_key
+from .scanmemo import Entry, ScanMemo, memo_folder, now_ns, stat_key
 
 #: words of service code (the prefilter's, without MAPI's own)
 SERVICE_WORDS = (b"servicefram", b"servicemanager", b"win32serviceutil", b"servicectrl")
@@ -106,19 +107,37 @@ class ModuleIndex:
     root: str
     #: module id (path from the root, "/"-separated) -> absolute path
     paths: Dict[str, str] = field(default_factory=dict)
-    #: folders (relative, "/"-separated) that hold project files, "" for the root
-    dirs: Set[str] = field(default_factory=set)
+    #: folders (relative, "/"-separated) that hold project files, "" for the root,
+    #: with how many files each holds
+    dirs: Dict[str, int] = field(default_factory=dict)
     #: resolve's answers by (importer's folder, reference); cleared by ``add``
     _resolved: Dict[Tuple[str, str], Optional[Tuple[str, Tuple[str, ...]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
     def add(self, mid: str, path: str) -> None:
+        if mid in self.paths:
+            self.paths[mid] = path
+            return
         self._resolved.clear()
         self.paths[mid] = path
         parts = mid.split("/")[:-1]
         for i in range(len(parts) + 1):
-            self.dirs.add("/".join(parts[:i]))
+            folder = "/".join(parts[:i])
+            self.dirs[folder] = self.dirs.get(folder, 0) + 1
+
+    def remove(self, mid: str) -> None:
+        if self.paths.pop(mid, None) is None:
+            return
+        self._resolved.clear()
+        parts = mid.split("/")[:-1]
+        for i in range(len(parts) + 1):
+            folder = "/".join(parts[:i])
+            left = self.dirs.get(folder, 0) - 1
+            if left > 0:
+                self.dirs[folder] = left
+            else:
+                self.dirs.pop(folder, None)
 
     def _module_at(self, folder: str, parts: Sequence[str]) -> Optional[Tuple[str, int]]:
         """The longest module ``folder/parts[:k]`` (file or package), and k."""
@@ -126,14 +145,15 @@ class ModuleIndex:
         base = folder
         for k, part in enumerate(parts, 1):
             prefix = f"{base}/{part}" if base else part
-            for suffix in (".py", ".pyw"):
-                if prefix + suffix in self.paths:
-                    return prefix + suffix, k  # a module file: the rest are attributes
             init = f"{prefix}/__init__.py"
             if init in self.paths:
-                best = (init, k)
-            elif prefix not in self.dirs:
-                break
+                best = (init, k)  # a package wins over a module file of its name
+            else:
+                for suffix in (".py", ".pyw"):
+                    if prefix + suffix in self.paths:
+                        return prefix + suffix, k  # a module file: the rest are attributes
+                if prefix not in self.dirs:
+                    break  # (a folder without __init__.py: a namespace package)
             base = prefix
         return best
 
@@ -169,14 +189,21 @@ class ModuleIndex:
         if not parts:
             return None
         here = "/".join(importer.split("/")[:-1])
-        for search in ("", "src", here):
-            if not self._has_top(search, parts[0]):
-                continue
-            found = self._module_at(search, parts)
-            if found is not None:
-                return found[0], tuple(parts[found[1] :])
-            return None  # Python stops at the first folder holding the name
-        return None
+        answers = []
+        for searched in (("", "src"), (here,)):
+            for search in searched:
+                if self._has_top(search, parts[0]):
+                    # Python stops at the first folder holding the name
+                    answers.append(self._module_at(search, parts))
+                    break
+        if not answers or answers[0] is None:
+            return None
+        if len(answers) == 2 and answers[1] != answers[0]:
+            # the project's root (or src/) and the importer's own folder (a script's
+            # sys.path[0]) both hold the name: which one runs depends on how the
+            # program is started
+            return None
+        return answers[0][0], tuple(parts[answers[0][1] :])
 
 
 def scan_imports(text: str) -> List[str]:
@@ -245,6 +272,9 @@ class Project:
         self.too_large = False
         self._walk()
         self._imports: Dict[str, Set[str]] = {}
+        #: the checked file's text in force (``use_text``): (module id, whether it
+        #: joined the index, its scan as on disk)
+        self._overlay: Optional[Tuple[str, bool, Optional[FileScan]]] = None
         self._analysed: Optional[FrozenSet[str]] = None
         self._needed: Optional[FrozenSet[str]] = None
         self._mapi: Set[str] = set()
@@ -309,11 +339,21 @@ class Project:
         return found
 
     def _bytes(self, path: str) -> Optional[bytes]:
+        """A regular file's bytes (a FIFO or device named ``*.py`` is never read:
+        it could block forever); None when it cannot be read or is too large."""
         try:
-            with open(path, "rb") as handle:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError:
             return None
+        finally:
+            os.close(fd)
         return data if len(data) <= MAX_FILE_BYTES else None
 
     def _read(self, mid: str, path: str) -> FileScan:
@@ -321,10 +361,10 @@ class Project:
         read_ns = 0
         if memo is not None:
             try:
-                stat = stat_key(os.stat(path))
+                key = stat_key(os.stat(path))
             except OSError:
                 return FileScan(mid, path, False, False, unreadable=True)
-            entry = memo.get(mid, stat)
+            entry = memo.get(mid, key)
             if entry is not None:
                 scan = FileScan(mid, path, entry.concerns, entry.service, entry=entry)
                 scan.imports = list(entry.imports) if entry.imports is not None else None
@@ -342,7 +382,7 @@ class Project:
             # the imports now, while the bytes are at hand (the closures need most)
             scan.imports = scan_imports(text)
             if memo is not None:
-                scan.entry = Entry(stat, read_ns, concerns, scan.service_words, scan.imports, "")
+                scan.entry = Entry(key, read_ns, concerns, scan.service_words, scan.imports, "")
                 memo.put(mid, scan.entry)
         return scan
 
@@ -353,19 +393,46 @@ class Project:
             self._memo.save()
 
     def use_text(self, path: str, text: str) -> Optional[str]:
-        """Use ``text`` as the content of ``path`` (stdin, an unsaved buffer): it
-        wins over what is on disk.  Returns the file's module id."""
+        """Use ``text`` as the content of ``path`` (stdin, an unsaved buffer, or
+        the text flake8 decoded): it wins over what is on disk, for this file
+        only, until the next call, which first puts the project back as it was
+        (``end_text``) — what one checked file sees never leaks into the next.
+        A file the project does not hold (under ``build/``, excluded, outside the
+        walk) joins it meanwhile.  Returns the file's module id."""
         mid = self.mid_of(path)
+        if mid is not None and self._overlay is not None and self._overlay[0] == mid:
+            current = self.files.get(mid)
+            if current is not None and current.text == normalize_newlines(text):
+                return mid  # the same file and text again (the plugin, then the runner)
+        self.end_text()
         if mid is None:
             return None
-        if mid not in self.index.paths:
-            self.index.add(mid, os.path.abspath(path))
+        added, old = self._apply_text(mid, path, text)
+        self._overlay = (mid, added, old)
+        return mid
+
+    def pin_text(self, path: str, text: str) -> Optional[str]:
+        """Like ``use_text``, but the text stays until pinned again (``fix`` holds
+        its edits of several modules at once while it verifies them)."""
+        self.end_text()
+        mid = self.mid_of(path)
+        if mid is not None:
+            self._apply_text(mid, path, text)
+        return mid
+
+    def _apply_text(self, mid: str, path: str, text: str) -> Tuple[bool, Optional[FileScan]]:
+        """Make ``text`` the module's; returns whether it joined the index, and
+        its scan before."""
         text = normalize_newlines(text)
+        added = mid not in self.index.paths
+        if added:
+            self.index.add(mid, os.path.abspath(path))
+            self._changed(everything=True)
         # the file as on disk first (or as the memo remembers it), so that the
         # memo records the disk's content whichever file a process checks first
         old = self.scan(mid)
         if old is not None and old.text == text:
-            return mid
+            return added, old
         digest = content_digest(text)
         if old is not None and old.text is None and not old.unreadable:
             # the file as on disk: the same text changes nothing
@@ -374,7 +441,7 @@ class Project:
                 if old.imports is None:
                     old.imports = scan_imports(text)
                 self._remember_digest(old)
-                return mid
+                return added, old
         lowered = text.lower().encode("utf-8", "surrogatepass")
         concerns = self._concerns_mapi(lowered)
         scan = FileScan(
@@ -387,17 +454,38 @@ class Project:
         scan.imports = scan_imports(text)
         scan.digest = digest
         self.files[mid] = scan
-        if (
-            old is None
-            or old.imports != scan.imports
-            or old.concerns_mapi != scan.concerns_mapi
-            or old.service_words != scan.service_words
-        ):
+        if _differ(old, scan):
+            self._changed(mid)
+        return added, old
+
+    def end_text(self) -> None:
+        """Put the project back as on disk (see ``use_text``)."""
+        if self._overlay is None:
+            return
+        mid, added, old = self._overlay
+        self._overlay = None
+        current = self.files.get(mid)
+        if added:
+            self.index.remove(mid)
+            self.files.pop(mid, None)
+            self._changed(everything=True)
+        elif current is not old:
+            if old is None:
+                self.files.pop(mid, None)
+            else:
+                self.files[mid] = old
+            if _differ(old, current):
+                self._changed(mid)
+
+    def _changed(self, mid: str = "", everything: bool = False) -> None:
+        """Forget what depends on a file's imports and words (or on the index)."""
+        if everything:
+            self._imports = {}
+        else:
             self._imports.pop(mid, None)
-            self._analysed = None
-            self._needed = None
-            self._components = {}
-        return mid
+        self._analysed = None
+        self._needed = None
+        self._components = {}
 
     def text(self, mid: str) -> Optional[str]:
         """A module's text (the overriding text, or what is on disk)."""
@@ -520,6 +608,18 @@ class Project:
         return members
 
 
+def _differ(a: Optional[FileScan], b: Optional[FileScan]) -> bool:
+    """Two scans of a file tell the project different things."""
+    if a is None or b is None:
+        return a is not b
+    return (
+        a.imports != b.imports
+        or a.concerns_mapi != b.concerns_mapi
+        or a.service_words != b.service_words
+        or a.unreadable != b.unreadable
+    )
+
+
 def _service_words(lowered: bytes) -> bool:
     return b"service" in lowered and any(word in lowered for word in SERVICE_WORDS)
 
@@ -598,7 +698,7 @@ class Projects:
         file is outside its root or the project is too large to read.  With a
         cache folder, the project's scan is remembered there (``scanmemo``)."""
         top = find_root(filename, root)
-        folder = cache_folder(top, cache_dir, no_cache)
+        folder = memo_folder(cache_dir, no_cache)
         key = (top, tuple(excluded), folder)
         project = self._projects.get(key)
         if project is None:

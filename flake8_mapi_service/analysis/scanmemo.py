@@ -10,10 +10,13 @@ the modules its imports name, the hash of its text — with the file's
 
 A file changed within two seconds before it was read is never trusted from
 the memo (a coarse file system clock could give a later change the same
-time), so the memo can only save time, never change a finding.  The memo is
-one JSON file per project root in the cache folder, written to a temporary
-file and renamed into place; one that cannot be read, is from another version
-of the scan, or cannot be written is ignored.  Only the standard library is
+time), so the memo can only save time, never change a finding.  (On Windows
+``st_ctime`` is the creation time: a file rewritten in place with its size
+kept and its modification time set back by hand would be missed there.)  The
+memo is one JSON file per project root, in ``--mapi-cache-dir`` or else the
+user's cache folder (``memo_folder``: a project without MAPI gets no folder of
+ours), written to a temporary file and renamed into place; one that cannot be
+read, is from another version of the scan, or cannot be written is ignored.  Only the standard library is
 used: the plugin consults the project before deciding to import libcst.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -190,9 +194,37 @@ def cache_folder(root: str, cache_dir: str, no_cache: bool) -> Optional[str]:
     return os.path.abspath(cache_dir or os.path.join(root, DEFAULT_FOLDER))
 
 
+def memo_folder(cache_dir: str, no_cache: bool) -> Optional[str]:
+    """Where the scan memo lives: ``--mapi-cache-dir`` if given, else the user's
+    cache folder (not the project: a project without MAPI gets no folder of
+    ours); None with ``--mapi-no-cache`` or when there is no home folder."""
+    if no_cache:
+        return None
+    if cache_dir:
+        return os.path.abspath(cache_dir)
+    return user_cache_dir()
+
+
+def user_cache_dir() -> Optional[str]:
+    """``$XDG_CACHE_HOME`` or ``~/.cache`` (``~/Library/Caches`` on macOS,
+    ``%LOCALAPPDATA%`` on Windows), with this plugin's folder in it."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not base and os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA", "")
+    if not base:
+        home = os.path.expanduser("~")
+        if home == "~" or not os.path.isabs(home):
+            return None
+        tail = ("Library", "Caches") if sys.platform == "darwin" else (".cache",)
+        base = os.path.join(home, *tail)
+    return os.path.join(os.path.abspath(base), "flake8-mapi-service")
+
+
 __all__ = [
     "DEFAULT_FOLDER",
     "cache_folder",
+    "memo_folder",
+    "user_cache_dir",
     "Entry",
     "ScanMemo",
     "now_ns",

@@ -80,7 +80,7 @@ from .provenance import SYMBOLIC_ORIGINS, Origin, Provenance
 from .structure import Layout, Structure
 
 #: bump when the summary's shape or meaning changes (cache entries carry it)
-SCHEMA = 1
+SCHEMA = 2
 
 #: keys whose calls the project needs wherever they are (with every MAPI
 #: function: ``is_interesting``)
@@ -194,6 +194,9 @@ class ModuleSummary:
     #: interesting API functions the module passes as values (``atexit.register(
     #: mapi.MAPIUninitialize)``): they are called later
     passed: Set[str] = field(default_factory=set)
+    #: references to another module's names this module assigns (``config.FLAGS = 0``,
+    #: ``config.FLAGS |= ...``): their values are unknown everywhere
+    written: Set[str] = field(default_factory=set)
 
     def calls_of(self, fid: str) -> List[CallFact]:
         index = self.__dict__.get("_by_scope")
@@ -216,6 +219,7 @@ def summarize(
     attr_calls: Dict[str, int],
     position: Callable[[CallSite], Tuple[int, int]],
     lines: Tuple[List[int], List[int]] = ([], []),
+    written: Sequence[cst.Attribute] = (),
 ) -> ModuleSummary:
     """The summary of a module from its own analysis (see the module docstring);
     ``lines``: the definition lines of its functions and classes, in model order."""
@@ -225,7 +229,12 @@ def summarize(
         summarizer.lines[id(fn.node)] = line
     for cls, line in zip(model.classes, cls_lines):
         summarizer.lines[id(cls.node)] = line
-    return summarizer.build(escaping, attr_calls)
+    out = summarizer.build(escaping, attr_calls)
+    for target in written:
+        ref = resolver.ref(target.value, model.scope)
+        if ref is not None and not ref.startswith(("dll:", "fn:", "cls:", "builtins.")):
+            out.written.add(f"{ref}.{target.attr.value}")
+    return out
 
 
 class _Summarizer:
@@ -282,6 +291,8 @@ class _Summarizer:
 
     # -- names, classes, functions ----------------------------------------------------------
     def _name(self, name: str) -> Optional[Tuple[str, Any]]:
+        if name in self.model.scope.volatile:
+            return None  # a function rebinds it (``global``): unknown to other modules
         resolver = self.resolver
         ref = resolver.name_ref(name, self.model.scope)
         fn = resolver.function(ref)
@@ -755,6 +766,7 @@ def to_data(summary: ModuleSummary) -> Dict[str, Any]:
         "escaping": sorted(summary.escaping),
         "attr_calls": summary.attr_calls,
         "passed": sorted(summary.passed),
+        "written": sorted(summary.written),
     }
     return data
 
@@ -805,6 +817,7 @@ def from_data(data: Any, tuples: bool = True) -> ModuleSummary:
     out.escaping = set(data["escaping"])
     out.attr_calls = {str(k): int(v) for k, v in data["attr_calls"].items()}
     out.passed = set(data["passed"])
+    out.written = set(data["written"])
     return out
 
 

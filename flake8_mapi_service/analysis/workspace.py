@@ -22,7 +22,7 @@ from .callgraph import References, Sites
 from .link import Link
 from .model import build_model, walk
 from .positions import Positions, definition_lines
-from .project import PROJECTS, Project, normalize_newlines
+from .project import PROJECTS, Project, content_digest, normalize_newlines
 from .scanmemo import cache_folder
 from .source import parse_lines, with_deep_stack
 from .structure import Structure
@@ -114,8 +114,13 @@ class Workspace:
         if found is None:
             text = project.text(mid)
             found = summary_of_text(text) if text is not None else None
-            if found is not None:
-                cache.put(digest, found)
+            if found is not None and text is not None:
+                # filed under the hash of the text summarised: the file may have
+                # changed since the project read it
+                actual = content_digest(text)
+                cache.put(actual, found)
+                if actual != digest:
+                    self._summaries[actual] = found
         self._summaries[digest] = found
         return found
 
@@ -195,6 +200,7 @@ def _summary_of_lines(lines: Sequence[str]) -> Optional[ModuleSummary]:
         refs.attr_calls,
         lambda site: positions.of_call(site.node, site.index),
         definition_lines(tree, len(model.functions), len(model.classes)),
+        refs.written,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Iterator, List, Sequence
 from ..analysis.atomic import write_atomically
 from ..analysis.link import display_path
 from ..settings import Settings
-from .config import config_values, ignored_codes, noqa_disabled
+from .config import config_excludes, config_path, config_values, ignored_codes, noqa_disabled
 from .verify import encoding_of, fix_bytes
 
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings.from_values(
             service_mode=mode,
             service_paths=paths,
-            project_root=config.get("mapi-project-root"),
+            project_root=config_path(config, "mapi-project-root"),
+            exclude=config_excludes(config),
             single_file=config.get("mapi-single-file", "").strip().lower()
             in ("1", "true", "yes", "on"),
             no_cache=True,

@@ -21,7 +21,9 @@ import re
 from typing import Dict, List, Sequence, Set, Tuple
 
 import libcst as cst
+from flake8.defaults import EXCLUDE
 from flake8.processor import FileProcessor
+from flake8.utils import normalize_path, normalize_paths, parse_comma_separated_list
 
 try:  # flake8 >= 6
     from flake8.violation import Violation
@@ -56,6 +58,26 @@ def config_values(start: str) -> Dict[str, str]:
         if parent == directory:
             return {}
         directory = parent
+
+
+def config_path(config: Dict[str, str], key: str) -> str:
+    """A path option of the config, as flake8 normalizes its own: ``.`` and paths
+    with a separator are relative to the config file's folder."""
+    value = config.get(key, "").strip()
+    return normalize_path(value, config.get("", os.curdir)) if value else ""
+
+
+def config_excludes(config: Dict[str, str]) -> List[str]:
+    """flake8's ``exclude`` (its defaults when the config does not set it) and
+    ``extend-exclude``, normalized as flake8 does."""
+    parent = config.get("", os.curdir)
+    exclude = (
+        normalize_paths(parse_comma_separated_list(config["exclude"]), parent)
+        if "exclude" in config
+        else list(EXCLUDE)
+    )
+    extend = normalize_paths(parse_comma_separated_list(config.get("extend-exclude", "")), parent)
+    return [*exclude, *extend]
 
 
 def _codes(value: str) -> List[str]:

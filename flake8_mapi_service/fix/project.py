@@ -16,9 +16,10 @@ is verified the project sees the edited text; a rejected edit is undone.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -253,15 +254,45 @@ def read_bytes(path: str) -> Optional[bytes]:
 
 def encode_like(original: bytes, text: str) -> bytes:
     """``text`` (newlines normalized) in the original file's encoding, byte order
-    mark and line endings."""
+    mark and line endings: a line the edit kept keeps its own ending (a file with
+    mixed endings stays mixed), a new or changed line takes the ending of the line
+    it replaces."""
     module = parse(original)
     encoding = module.encoding if module is not None else "utf-8"
-    if b"\r\n" in original:
-        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    body = original[3:] if original.startswith(b"\xef\xbb\xbf") else original
+    if b"\r" in body:
+        try:
+            text = with_endings(body.decode(encoding), text)
+        except (LookupError, UnicodeDecodeError):
+            text = text.replace("\n", "\r\n")
     data = text.encode(encoding)
     if original.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf"):
         data = b"\xef\xbb\xbf" + data
     return data
+
+
+_ENDING = re.compile(r"(\r\n|\r|\n)")
+
+
+def with_endings(old: str, new: str) -> str:
+    """``new`` (``\n`` line endings) with the line endings of ``old``, line by
+    line where the lines match."""
+    pieces = _ENDING.split(old)
+    old_lines, old_ends = pieces[0::2], pieces[1::2] + [""]
+    new_lines = new.split("\n")
+    counts: Dict[str, int] = {}
+    for end in old_ends:
+        if end:
+            counts[end] = counts.get(end, 0) + 1
+    usual = max(counts, key=lambda e: counts[e]) if counts else "\n"
+    ends = [usual] * len(new_lines)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, _, j1, j2 in matcher.get_opcodes():
+        for j in range(j1, j2):
+            i = i1 + (j - j1) if tag == "equal" else i1
+            ends[j] = old_ends[i] if i < len(old_ends) and old_ends[i] else usual
+    ends[-1] = ""  # what follows the last line: nothing (the text ends with its newline)
+    return "".join(line + end for line, end in zip(new_lines, ends))
 
 
 __all__ = [

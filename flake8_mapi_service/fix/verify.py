@@ -196,7 +196,7 @@ class _File:
         out.fixes.sort()
         out.left.sort()
         if an.view is not None:
-            an.view.project.use_text(self.path, current.code)  # what the file now is
+            an.view.project.pin_text(self.path, current.code)  # what the file now is
         return out
 
     def _constants(
@@ -236,7 +236,7 @@ class _File:
                 continue
             checked = self._check_constant(editor, an, findings, group, path, old_text, new_text)
             if checked is None:
-                project.use_text(path, old_text)
+                project.pin_text(path, old_text)
                 continue
             an, findings = checked
             fixed |= {(p.site.index, code) for p in group for code in p.codes}
@@ -263,7 +263,7 @@ class _File:
         before_other = editor.analyse(path, old_text)
         if before_other is None:
             return None
-        editor.project.use_text(path, new_text)
+        editor.project.pin_text(path, new_text)
         after_other = editor.analyse(path, new_text)
         if after_other is None or not _keys(after_other[1]) <= _keys(before_other[1]):
             return None
