@@ -10,6 +10,7 @@ four runs must agree to the letter (paths, positions, messages).
 from __future__ import annotations
 
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
@@ -64,7 +65,7 @@ def test_there_are_projects() -> None:
 
 
 @pytest.mark.parametrize("project", projects(), ids=lambda p: p.name)
-def test_project_four_ways(project: Path, tmp_path: Path) -> None:
+def test_project_every_way(project: Path, tmp_path: Path) -> None:
     want = expectations(project)
     assert want, f"{project.name} has no expected finding"
     whole_cache = f"--mapi-cache-dir={tmp_path / 'whole'}"
@@ -73,19 +74,49 @@ def test_project_four_ways(project: Path, tmp_path: Path) -> None:
     def alone(rel: str) -> Set[Finding]:
         return lint(project, f"--mapi-cache-dir={tmp_path / 'alone'}", rel)
 
+    def piped(rel: str) -> Set[Finding]:
+        # an editor: the text on stdin, the file's name given for it
+        text = (project / rel).read_text(encoding="utf-8")
+        proc = run_flake8(
+            [OTHERS_OFF, "--mapi-no-cache", f"--stdin-display-name={rel}", "-"],
+            cwd=project,
+            stdin=text,
+        )
+        assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+        return {
+            (path, line, col, code, message)
+            for path, line, col, code, message in findings(proc.stdout)
+            if code.startswith("MPS")
+        }
+
     with ThreadPoolExecutor(max_workers=3) as pool:
         parallel = pool.submit(lint, project, "-j2", f"--mapi-cache-dir={tmp_path / 'j2'}", ".")
         singles = list(pool.map(alone, rels))
+        stdins = list(pool.map(piped, rels))
         whole = lint(project, whole_cache, ".")
         parallel_result = parallel.result()
     warm = lint(project, whole_cache, ".")
+    # one process, the files named in reverse order (what one checked file sees must
+    # not leak into the next)
+    backwards = lint(project, "--mapi-no-cache", "-j1", *reversed(rels))
     each: Set[Finding] = set().union(*singles)
+    piped_all: Set[Finding] = set().union(*stdins)
+    # the same project with CRLF line endings
+    crlf = tmp_path / "crlf"
+    shutil.copytree(project, crlf, ignore=shutil.ignore_patterns(".mapi_service_cache"))
+    for rel in rels:
+        path = crlf / rel
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    crlf_whole = lint(crlf, "--mapi-no-cache", ".")
 
     got = {(path, line, code) for path, line, _, code, _ in whole}
     assert got == want, f"missing {sorted(want - got)}, unexpected {sorted(got - want)}"
     assert each == whole, sorted(each ^ whole)
     assert parallel_result == whole, sorted(parallel_result ^ whole)
     assert warm == whole, sorted(warm ^ whole)
+    assert piped_all == whole, sorted(piped_all ^ whole)
+    assert backwards == whole, sorted(backwards ^ whole)
+    assert crlf_whole == whole, sorted(crlf_whole ^ whole)
     assert (tmp_path / "whole" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
 
 
