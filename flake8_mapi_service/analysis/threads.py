@@ -250,13 +250,32 @@ class ThreadModel:
 
     def _com_before(self, point: Point) -> bool:
         """A COM initialization of the call's function precedes it in the text, or
-        either is in a loop (a later turn runs after an earlier one)."""
+        either is in a loop (a later turn runs after an earlier one); a call of a
+        function that may initialize COM (directly or through its own calls, on the
+        same thread) counts like the initialization itself."""
         for com in self._com_points.get(point.function, ()):
             if com.index < point.index:
                 return True
             if _in_loop(com.frames) or _in_loop(point.frames):
                 return True
+        reaching = self._com_reaching
+        for edge in self.link.graph.out(point.function, CALLS):
+            if edge.target not in reaching or edge.fact.index == point.index:
+                continue
+            if edge.fact.index < point.index:
+                return True
+            if _in_loop(edge.fact.frames) or _in_loop(point.frames):
+                return True
         return False
+
+    @property
+    def _com_reaching(self) -> Set[GF]:
+        """The functions whose call may initialize COM on the calling thread."""
+        found = self.__dict__.get("_com_reaching_set")
+        if found is None:
+            found = self.link.graph.backward(self._com_points, CALLS)
+            self.__dict__["_com_reaching_set"] = found
+        return found  # type: ignore[no-any-return]
 
     def _service_thread_methods(self) -> List[Set[GF]]:
         found = self.__dict__.get("_thread_methods")

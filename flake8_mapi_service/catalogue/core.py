@@ -198,8 +198,11 @@ RULES: List[Rule] = [
         summary=(
             "Finds `MAPIInitialize` with `MAPI_NO_COINIT` definitely set when no "
             "`CoInitialize`, `CoInitializeEx` or `OleInitialize` (pythoncom, "
-            "`servicemanager.CoInitializeEx`, ctypes ole32) can precede it: the file has "
-            "none, or all of them follow it in the same function."
+            "`servicemanager.CoInitializeEx`, ctypes ole32) can run before it on its "
+            "thread: earlier in its function, in a function called earlier there, or in a "
+            "caller on the same thread before the call that leads to it. COM is "
+            "initialized per thread: a thread's target starts with nothing initialized, "
+            "whatever the thread that started it did."
         ),
         rationale=(
             "`MAPI_NO_COINIT` tells MAPI not to initialize COM because the caller already "
@@ -219,9 +222,11 @@ RULES: List[Rule] = [
         service_only=True,
         references=(MS_MAPIINIT,),
         limits=(
-            "An initialization elsewhere in the file (another function, a caller) is "
-            "assumed to run first. Importing `pythoncom` initializes COM on the importing "
-            "thread, which is not the service thread; it does not count."
+            "A function that code the analysis does not see may call (a method called on "
+            "an untyped object) is assumed to be preceded by an initialization; so is a "
+            "call in a loop whose body initializes COM. Importing `pythoncom` initializes "
+            "COM on the importing thread, which is not the service thread; it does not "
+            "count."
         ),
     ),
     Rule(
