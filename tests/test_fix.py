@@ -1006,3 +1006,206 @@ def test_a_file_that_does_not_parse_fails_the_command(tmp_path: Path, head: str)
         timeout=300,
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+# -- comments survive every edit ------------------------------------------------------------------
+
+#: operands of generated flag expressions: the UI bits MPS201 removes (named or as their
+#: number) and bits that stay
+UI_OPERANDS = ("mapi.MAPI_LOGON_UI", "mapi.MAPI_PASSWORD_UI", "mapi.MAPI_SERVICE_UI_ALWAYS", "0x1")
+KEPT_OPERANDS = (
+    "mapi.MAPI_NT_SERVICE",
+    "mapi.MAPI_NO_MAIL",
+    "mapi.MAPI_EXTENDED",
+    "mapi.MAPI_USE_DEFAULT",
+    "mapi.MAPI_NEW_SESSION",
+    "mapi.MAPI_EXPLICIT_PROFILE",
+)
+
+COMMENTED_TEMPLATE = """import pythoncom
+import win32serviceutil
+from win32com.mapi import mapi
+
+{module}
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        pythoncom.OleInitialize()
+        mapi.MAPIInitialize((0, 0x00010000))
+        session = mapi.MAPILogonEx(
+            0, "p", None, {call}
+        )
+        session.Logoff(0, 0, 0)
+        mapi.MAPIUninitialize()
+"""
+
+
+def _commented_lines(
+    operands: Sequence[str], groups: Sequence[Tuple[int, int]], leading: bool
+) -> List[str]:
+    """One operand a line, each with a comment of its own (``# c<i>``): a ``|`` chain
+    whose operators lead (or end) the lines, with parenthesized groups of operands."""
+    opens = Counter(start for start, _ in groups)
+    closes = Counter(end for _, end in groups)
+    n = len(operands)
+    lines = []
+    for i, operand in enumerate(operands):
+        text = "(" * opens[i] + operand + ")" * closes[i]
+        if leading and i:
+            text = "| " + text
+        if not leading and i < n - 1:
+            text += " |"
+        lines.append(f"{text}  # c{i}")
+    return lines
+
+
+def _comments(source: str) -> List[Tuple[int, str]]:
+    import io
+    import tokenize
+
+    return [
+        (tok.start[0], tok.string)
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    ]
+
+
+def test_every_comment_survives_every_edit() -> None:
+    """Generated multi-line flag expressions with a comment on every operand, as a module
+    constant or at the call, operators leading or ending the lines, with nested groups:
+    fix removes every UI operand (MPS201), and every comment is still there, in the same order, and the comment of every operand
+    that stays is still on that operand's line."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Tuple[List[str], List[Tuple[int, int]], bool, str, bool]:
+        ui = draw(st.lists(st.sampled_from(UI_OPERANDS), min_size=1, max_size=3, unique=True))
+        kept = draw(st.lists(st.sampled_from(KEPT_OPERANDS[2:]), max_size=2, unique=True))
+        kept += list(KEPT_OPERANDS[:2])  # MAPI_NT_SERVICE and MAPI_NO_MAIL: nothing to add
+        operands = draw(st.permutations(ui + kept))
+        n = len(operands)
+        groups: List[Tuple[int, int]] = []
+        if n >= 3 and draw(st.booleans()):
+            start = draw(st.integers(0, n - 2))
+            end = draw(st.integers(start + 1, n - 1))
+            if (start, end) != (0, n - 1):
+                groups.append((start, end))
+        leading = draw(st.booleans())
+        where = draw(st.sampled_from(["module", "call", "bare"]))
+        own_lines = draw(st.booleans())  # the chain's parentheses on lines of their own
+        return list(operands), groups, leading, where, own_lines
+
+    @settings(
+        max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    @given(cases())
+    def check(case: Tuple[List[str], List[Tuple[int, int]], bool, str, bool]) -> None:
+        operands, groups, leading, where, own_lines = case
+        lines = _commented_lines(operands, groups, leading)
+        if where == "bare":  # the chain is the call's last argument, without parentheses
+            module = ""
+            call = ("\n" + " " * 12).join(lines)
+        else:
+            indent = " " * (4 if where == "module" else 16)
+            if own_lines:
+                chain = "(\n" + "".join(f"{indent}{line}\n" for line in lines)
+                chain += " " * (len(indent) - 4) + ")"
+            else:
+                body = ("\n" + indent).join(lines)
+                head, comment = body.rsplit("  # ", 1)
+                chain = "(" + head + ")  # " + comment
+            module, call = ("FLAGS = " + chain, "FLAGS") if where == "module" else ("", chain)
+        source = COMMENTED_TEMPLATE.format(module=module, call=call)
+        compile(source, "gen.py", "exec")
+        out = fix_bytes(source.encode(), "gen.py")
+        fixed = out.fixed.decode()
+        compile(fixed, "gen.py", "exec")
+        assert out.left == [] and "MPS201" in {code for _, _, code in out.fixes}, out.left
+        assert [c for _, c in _comments(fixed)] == [c for _, c in _comments(source)]
+        for operand in UI_OPERANDS:
+            assert re.search(rf"{re.escape(operand)}\b", fixed) is None
+        where_now = {c: line for line, c in _comments(fixed)}
+        fixed_lines = fixed.splitlines()
+        for i, operand in enumerate(operands):
+            if operand in UI_OPERANDS:
+                continue
+            (at,) = [
+                n
+                for n, text in enumerate(fixed_lines, 1)
+                if re.search(rf"{re.escape(operand)}\b", text)
+            ]
+            assert where_now[f"# c{i}"] == at, (operand, fixed)
+        again = fix_bytes(out.fixed, "gen.py")
+        assert again.fixed == out.fixed and again.fixes == []
+
+    check()
+
+
+def test_removed_operands_keep_their_comments() -> None:
+    """The reproduction of issue 12: a comment in front of the ``|`` of a removed
+    operand, and comments on both sides of it."""
+    head = "import win32serviceutil\nfrom win32com.mapi import mapi\n\n"
+    tail = (
+        "\n\nclass Svc(win32serviceutil.ServiceFramework):\n"
+        "    def SvcDoRun(self):\n"
+        '        mapi.MAPILogonEx(0, "p", None, FLAGS)\n'
+    )
+    cases = [
+        (
+            "FLAGS = (mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL  # keep me\n"
+            "         | mapi.MAPI_LOGON_UI)",
+            "FLAGS = (mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL  # keep me\n         )",
+        ),
+        (
+            "FLAGS = (mapi.MAPI_NT_SERVICE  # one\n"
+            "         | mapi.MAPI_LOGON_UI  # two\n"
+            "         | mapi.MAPI_NO_MAIL)  # three",
+            "FLAGS = (mapi.MAPI_NT_SERVICE  # one\n"
+            "         # two\n"
+            "         | mapi.MAPI_NO_MAIL)  # three",
+        ),
+        (
+            "FLAGS = (mapi.MAPI_LOGON_UI |  # one\n"
+            "         mapi.MAPI_NT_SERVICE |  # two\n"
+            "         mapi.MAPI_NO_MAIL)  # three",
+            "FLAGS = (  # one\n"
+            "         mapi.MAPI_NT_SERVICE |  # two\n"
+            "         mapi.MAPI_NO_MAIL)  # three",
+        ),
+        (
+            "FLAGS = (mapi.MAPI_NT_SERVICE |  # one\n"
+            "         (mapi.MAPI_LOGON_UI  # two\n"
+            "          | mapi.MAPI_PASSWORD_UI) |  # three\n"
+            "         mapi.MAPI_NO_MAIL)  # four",
+            "FLAGS = (mapi.MAPI_NT_SERVICE |  # one\n"
+            "         # two\n"
+            "         # three\n"
+            "         mapi.MAPI_NO_MAIL)  # four",
+        ),
+    ]
+    for before, after in cases:
+        out = fix_bytes((head + before + tail).encode(), "svc.py")
+        assert out.fixed.decode() == head + after + tail
+        assert [code for _, _, code in out.fixes] == ["MPS201"]
+
+
+def test_an_edit_that_would_lose_a_comment_is_not_made() -> None:
+    """The last line of defence: an edit that replaces a node holding a comment the new
+    node does not keep is left to fix by hand."""
+    source = (
+        b"import win32serviceutil\n"
+        b"from win32com.mapi import mapi\n\n\n"
+        b"class Svc(win32serviceutil.ServiceFramework):\n"
+        b"    def SvcDoRun(self):\n"
+        b"        mapi.MAPIInitialize((  # no structure yet\n"
+        b"            None))\n"
+    )
+    out = fix_bytes(source, "svc.py")
+    assert out.fixed == source and out.fixes == []
+    assert out.left == [(7, 9, "MPS101", "the edit would lose a comment")]
+    # positive twin: without the comment, the same call is fixed
+    twin = source.replace(b"  # no structure yet", b"")
+    out = fix_bytes(twin, "svc.py")
+    assert out.fixes == [(7, 9, "MPS101")] and out.left == []
+    assert b"mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))" in out.fixed

@@ -292,26 +292,167 @@ def strip_terms(
     expr: cst.BaseExpression, ui_term: Callable[[cst.BaseExpression], Optional[str]]
 ) -> Tuple[Optional[cst.BaseExpression], Set[str]]:
     """``expr`` without the terms ``ui_term`` names, in every ``|`` chain (also inside
-    parentheses); None when nothing is left.  Returns the names removed."""
+    parentheses); None when nothing is left.  Returns the names removed.
+
+    Every comment survives: the comments of a removed term, and of the operators and
+    line breaks removed with it, move to the whitespace that remains in their place
+    (the next operator's line, or the chain's own parentheses, added when the chain
+    has none), each on a line of its own unless it already ended the line before."""
     name = ui_term(expr)
     if name is not None:
         return None, {name}
     if not (isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr)):
         return expr, set()
     terms, lpar, rpar = spine(expr)
-    kept: Terms = []
+    results: List[Optional[cst.BaseExpression]] = []
     found: Set[str] = set()
-    for op, term in terms:
+    for _, term in terms:
         new, names = strip_terms(term, ui_term)
         found |= names
-        if new is not None:
-            kept.append((op, new))
-    if not kept:
-        return None, found
+        results.append(new)
     if not found:
         return expr, found
-    kept[0] = (None, kept[0][1])
+    kept_at = [i for i, new in enumerate(results) if new is not None]
+    if not kept_at:
+        return None, found
+    lpar = list(lpar)
+    rpar = list(rpar)
+    kept: Terms = []
+    # the removed run before the first kept term: its pieces go after the opening paren
+    first = kept_at[0]
+    pieces: List[_Piece] = [lpar[-1].whitespace_after] if lpar else []
+    for i in range(first + 1):
+        op, term = terms[i]
+        if op is not None:
+            pieces += [op.whitespace_before, op.whitespace_after]
+        if i < first:
+            pieces.append(comments_in(term))
+    merged = merge_whitespace(pieces) if first > 0 else None
+    if merged is not None:
+        if not lpar:
+            lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+        lpar[-1] = lpar[-1].with_changes(whitespace_after=merged)
+    kept.append((None, results[first]))  # type: ignore[arg-type]
+    # the removed runs between two kept terms: their pieces join the kept operator
+    for previous, i in zip(kept_at, kept_at[1:]):
+        op = terms[i][0]
+        assert op is not None
+        if i > previous + 1:
+            run: List[_Piece] = []
+            for j in range(previous + 1, i + 1):
+                op_j, term_j = terms[j]
+                assert op_j is not None
+                run += [op_j.whitespace_before, op_j.whitespace_after]
+                if j < i:
+                    run.append(comments_in(term_j))
+            if isinstance(op.whitespace_before, cst.ParenthesizedWhitespace):
+                # operators lead their lines: everything goes before the kept one
+                before = merge_whitespace(run[:-1])
+                if before is not None:
+                    op = op.with_changes(whitespace_before=before)
+            else:
+                # operators end their lines: the first removed one's spacing stays before
+                after = merge_whitespace(run[1:])
+                if after is not None:
+                    op = op.with_changes(whitespace_before=run[0], whitespace_after=after)
+        kept.append((op, results[i]))  # type: ignore[arg-type]
+    # the removed run after the last kept term: its pieces go before the closing paren
+    last = kept_at[-1]
+    pieces = []
+    for j in range(last + 1, len(terms)):
+        op_j, term_j = terms[j]
+        assert op_j is not None
+        pieces += [op_j.whitespace_before, op_j.whitespace_after, comments_in(term_j)]
+    if pieces:
+        if rpar:
+            pieces.append(rpar[0].whitespace_before)
+        merged = merge_whitespace(pieces)
+        if merged is not None:
+            if not lpar:
+                lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+            rpar[0] = rpar[0].with_changes(whitespace_before=merged)
     return build(kept, lpar, rpar), found
+
+
+#: what a removed stretch of an expression leaves: its whitespace, or the comments of a
+#: removed term
+_Piece = Union[cst.BaseParenthesizableWhitespace, List[cst.Comment]]
+
+
+def zero_like(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``0`` in place of ``expr`` (every term removed), in its parentheses, keeping its
+    comments (in parentheses added for them when it has none)."""
+    lpar, rpar = list(expr.lpar), list(expr.rpar)
+    inner = expr.with_changes(lpar=[], rpar=[])
+    merged = merge_whitespace([comments_in(inner)])
+    if merged is None:
+        return cst.Integer("0", lpar=lpar, rpar=rpar)
+    if not lpar:
+        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+    pieces: List[_Piece] = [comments_in(inner), rpar[0].whitespace_before]
+    rpar[0] = rpar[0].with_changes(whitespace_before=merge_whitespace(pieces))
+    return cst.Integer("0", lpar=lpar, rpar=rpar)
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.comments: List[cst.Comment] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.comments.append(node)
+
+
+def comments_in(node: cst.CSTNode) -> List[cst.Comment]:
+    """The comments inside ``node``, in text order."""
+    visitor = _Comments()
+    node.visit(visitor)
+    return visitor.comments
+
+
+def merge_whitespace(pieces: Sequence[_Piece]) -> Optional[cst.ParenthesizedWhitespace]:
+    """One whitespace holding every comment of ``pieces`` (in order), for the place
+    a removed stretch of an expression leaves; None when they hold no comment (the
+    caller keeps its own spacing).  A comment that ended the line before the
+    stretch still ends it; every other comment gets a line of its own, indented
+    like the line after the stretch."""
+    if not any(
+        isinstance(p, list) and p or not isinstance(p, list) and comments_in(p) for p in pieces
+    ):
+        return None
+    first_line: Optional[cst.TrailingWhitespace] = None
+    #: (a line in text order: an original empty line, or a comment to put on one)
+    lines: List[Union[cst.EmptyLine, cst.Comment]] = []
+    indent = True
+    last_line = cst.SimpleWhitespace("")
+    seen_break = False
+    for piece in pieces:
+        if isinstance(piece, list):
+            lines.extend(piece)
+            continue
+        if isinstance(piece, cst.ParenthesizedWhitespace):
+            if first_line is None and not lines:
+                first_line = piece.first_line
+            elif piece.first_line.comment is not None:
+                lines.append(piece.first_line.comment)
+            lines.extend(piece.empty_lines)
+            indent, last_line = piece.indent, piece.last_line
+            seen_break = True
+    if not seen_break:
+        # only comments of removed terms: a line of their own, one level in
+        last_line = cst.SimpleWhitespace("    ")
+    empty: List[cst.EmptyLine] = []
+    for line in lines:
+        if isinstance(line, cst.Comment):
+            empty.append(cst.EmptyLine(indent=indent, whitespace=last_line, comment=line))
+        else:
+            empty.append(line)
+    return cst.ParenthesizedWhitespace(
+        first_line=first_line if first_line is not None else cst.TrailingWhitespace(),
+        empty_lines=empty,
+        indent=indent,
+        last_line=last_line if seen_break else cst.SimpleWhitespace(""),
+    )
 
 
 class _Names(cst.CSTVisitor):

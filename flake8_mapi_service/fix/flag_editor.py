@@ -17,6 +17,7 @@ applies them with one transformer.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -44,6 +45,7 @@ from .cst_edits import (
     bitor,
     build,
     clean,
+    comments_in,
     const_name,
     constant_anchor,
     contains,
@@ -56,6 +58,7 @@ from .cst_edits import (
     space,
     spine,
     strip_terms,
+    zero_like,
 )
 from .plans import LITERALS, UI_NAMES, VALUES, Plan
 
@@ -490,7 +493,7 @@ class Builder:
 
         stripped, found = strip_terms(expr, ui_term)
         if stripped is None:
-            stripped = cst.Integer("0", lpar=expr.lpar, rpar=expr.rpar)
+            stripped = zero_like(expr)
         still = names_in(stripped) & remove
         if self.mask_all:
             still = set(remove)  # a retry: the bits also come from something the chain uses
@@ -729,6 +732,8 @@ class Builder:
             if existing.signature == signature:
                 return
             raise CannotFix("another fix changes the same flags differently")
+        if Counter(c.value for c in comments_in(node)) - Counter(c.value for c in comments_in(new)):
+            raise CannotFix("the edit would lose a comment")
         self.replace[node] = _Edit(new, signature)
 
     def _check_nesting(self) -> None:
