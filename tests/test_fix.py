@@ -1209,3 +1209,112 @@ def test_an_edit_that_would_lose_a_comment_is_not_made() -> None:
     out = fix_bytes(twin, "svc.py")
     assert out.fixes == [(7, 9, "MPS101")] and out.left == []
     assert b"mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))" in out.fixed
+
+
+# -- many findings ---------------------------------------------------------------------------------
+
+MANY_HEAD = """import pythoncom
+import win32serviceutil
+from win32com.mapi import mapi
+
+SHARED = mapi.MAPI_EXTENDED
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        pythoncom.OleInitialize()
+        mapi.MAPIInitialize(None)
+"""
+MANY_TAIL = "        mapi.MAPIUninitialize()\n"
+#: (a call, the same call fixed): inline flags, none, a UI bit, a shared constant
+MANY_FORMS = [
+    (
+        'mapi.MAPILogonEx(0, "p{i}", None, mapi.MAPI_EXTENDED)',
+        'mapi.MAPILogonEx(0, "p{i}", None, mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE'
+        " | mapi.MAPI_NO_MAIL)",
+    ),
+    (
+        'mapi.MAPILogonEx(0, "p{i}")',
+        'mapi.MAPILogonEx(0, "p{i}", None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)',
+    ),
+    (
+        'mapi.MAPILogonEx(0, "p{i}", None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL'
+        " | mapi.MAPI_LOGON_UI)",
+        'mapi.MAPILogonEx(0, "p{i}", None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)',
+    ),
+    ('mapi.MAPILogonEx(0, "p{i}", None, SHARED)', None),
+]
+
+
+def _many(count: int, bad: Set[int] = frozenset()) -> Tuple[str, str]:
+    """A service calling MAPILogonEx ``count`` times in the forms above (the shared
+    constant used by every fourth call, so it is fixed at its definition), and the
+    file fix should make of it; the calls in ``bad`` are expected to stay as they are."""
+    before = [MANY_HEAD]
+    after = [
+        MANY_HEAD.replace(
+            "SHARED = mapi.MAPI_EXTENDED",
+            "SHARED = mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL",
+        ).replace(
+            "mapi.MAPIInitialize(None)",
+            "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))",
+        )
+    ]
+    for i in range(count):
+        call, fixed = MANY_FORMS[i % len(MANY_FORMS)]
+        line = f"        s{i} = {call.format(i=i)}\n"
+        before.append(line)
+        after.append(line if fixed is None or i in bad else f"        s{i} = {fixed.format(i=i)}\n")
+    before.append(MANY_TAIL)
+    after.append(MANY_TAIL)
+    return "".join(before), "".join(after)
+
+
+def test_a_few_hundred_calls_are_fixed_exactly() -> None:
+    """One round: every call's findings in one verified edit, the result exact."""
+    before, after = _many(400)
+    out = fix_bytes(before.encode(), "svc.py")
+    assert out.left == []
+    assert out.fixed.decode() == after
+    # 400 calls: 300 of them (inline, omitted, UI) and the 100 that share a constant
+    assert len(out.fixes) == 1 + 100 * 2 + 100 * 2 + 100 * 1 + 100 * 2
+    assert fix_bytes(out.fixed, "svc.py").fixes == []
+
+
+def test_failing_plans_are_found_by_halving(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three plans among 300 whose edit the verification refuses (fault injection, as in
+    test_a_fix_that_adds_a_finding_is_not_kept): every other call is fixed, those three are
+    left, and the analyses run a number of times logarithmic in the plans, not one per
+    plan (the fix is linear in the findings)."""
+    from flake8_mapi_service import fix
+    from flake8_mapi_service.fix import verify
+
+    rewrite = fix.Builder._rewrite
+    bad = {16, 150, 298}
+
+    def sometimes_wrong(self: fix.Builder, expr: cst.BaseExpression, scope: object) -> object:
+        profile = self._current.site.node.args[1].value
+        if isinstance(profile, cst.SimpleString) and int(profile.value[2:-1]) in bad:
+            # MAPI_BEST_ACCESS in logon flags is MPS108: verification refuses it
+            return cst.parse_expression("mapi.MAPI_NT_SERVICE | mapi.MAPI_BEST_ACCESS")
+        return rewrite(self, expr, scope)
+
+    analyses = 0
+    analyse = verify._File.analyse
+
+    def counted(self: object, *args: object) -> object:
+        nonlocal analyses
+        analyses += 1
+        return analyse(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fix.Builder, "_rewrite", sometimes_wrong)
+    monkeypatch.setattr(verify._File, "analyse", counted)
+    before, after = _many(300, bad)
+    out = fix_bytes(before.encode(), "svc.py")
+    assert out.fixed.decode() == after
+    left_lines = sorted({line for line, _, _, _ in out.left})
+    assert left_lines == [12 + i for i in sorted(bad)]
+    assert all("without adding another" in reason for *_, reason in out.left)
+    # the original, one attempt with every plan, then about two per halving step on the
+    # path to each failing plan (301 plans: 9 steps), and the good plans together
+    assert 1 < analyses <= 2 + 2 * len(bad) * 9 + 1, analyses

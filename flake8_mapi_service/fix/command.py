@@ -103,16 +103,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}:{line}:{col}: {code} not fixed: {reason}", file=report)
         fixed_count += len(outcome.fixes)
         left_count += len(outcome.left)
-        changes = [(path, outcome.original, outcome.fixed)] if outcome.changed else []
+        changes = (
+            [(path, outcome.original, outcome.fixed, outcome.encoding)] if outcome.changed else []
+        )
         changes += [
-            (display_path(c.path), c.original, c.fixed)
+            (display_path(c.path), c.original, c.fixed, None)
             for c in outcome.others
             if c.fixed != c.original
         ]
-        for changed_path, original, fixed in changes:
+        for changed_path, original, fixed, known in changes:
             changed_files += 1
             if args.diff:
-                encoding = encoding_of(original)
+                encoding = known or encoding_of(original)
                 _write_out(
                     _diff(
                         changed_path,

@@ -20,7 +20,6 @@ import os
 import re
 from typing import Dict, List, Sequence, Set, Tuple
 
-import libcst as cst
 from flake8.processor import FileProcessor
 
 try:  # flake8 >= 6
@@ -108,7 +107,7 @@ def _processor(code: str, disable_noqa: bool) -> FileProcessor:
 
 
 def silenced_findings(
-    module: cst.Module,
+    text: str,
     positions: Positions,
     findings: Sequence[Finding],
     ignore: Tuple[str, ...],
@@ -121,7 +120,7 @@ def silenced_findings(
     fixable = [f for f in findings if f.code in FIXABLE]
     if not fixable:
         return out
-    processor = _processor(module.code, disable_noqa)
+    processor = _processor(text, disable_noqa)
     skipped = processor.should_ignore_file()
     for f in fixable:
         key = (f.site.index, f.code)

@@ -6,10 +6,14 @@ the spacing of its neighbours; comments stay where they are.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union, cast
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from ..analysis.model import child_fields
 
 CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 #: expressions that need parentheses to be an operand of ``|`` or ``&``
@@ -106,39 +110,65 @@ def append_args(call: cst.Call, new: Sequence[cst.Arg]) -> cst.Call:
 # -- name uses ---------------------------------------------------------------------------
 
 
-class NameUses(cst.CSTVisitor):
-    """Every ``Name`` node that reads or writes ``name`` (not attributes, keywords, params)."""
+def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """The child nodes of ``node`` in text order (not tokens nor whitespace)."""
+    out: List[cst.CSTNode] = []
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, (list, tuple)):
+            out.extend(c for c in value if isinstance(c, cst.CSTNode))
+        elif isinstance(value, cst.CSTNode):
+            out.append(value)
+    return out
 
-    def __init__(self, name: str) -> None:
-        super().__init__()
+
+#: node type -> (is a statement, is a compound statement, may hold statements)
+_KINDS: Dict[type, Tuple[bool, bool, bool]] = {}
+
+
+def _kind(tp: type) -> Tuple[bool, bool, bool]:
+    found = _KINDS.get(tp)
+    if found is None:
+        small = issubclass(tp, cst.BaseSmallStatement)
+        compound = issubclass(tp, cst.BaseCompoundStatement)
+        holds = not small and not issubclass(tp, cst.BaseExpression)
+        found = _KINDS[tp] = (small or compound, compound, holds)
+    return found
+
+
+class NameUses:
+    """Every ``Name`` node that reads or writes ``name`` (not attributes, keywords, params).
+
+    A plain walk of the nodes' fields: libcst's visitors rebuild every node they pass,
+    which costs as much as a parse when the fix looks at thousands of names."""
+
+    def __init__(self, name: str, root: cst.CSTNode) -> None:
         self.name = name
         self.nodes: List[cst.Name] = []
+        todo: List[cst.CSTNode] = [root]
+        while todo:
+            node = todo.pop()
+            tp = type(node)
+            if tp is cst.Name:
+                if node.value == name:  # type: ignore[attr-defined]
+                    self.nodes.append(node)  # type: ignore[arg-type]
+                continue
+            if tp is cst.Attribute:
+                todo.append(node.value)  # type: ignore[attr-defined]
+            elif tp is cst.Arg:
+                todo.append(node.value)  # type: ignore[attr-defined]
+            elif tp is cst.Param:
+                for part in (node.default, node.annotation):  # type: ignore[attr-defined]
+                    if part is not None:
+                        todo.append(part)
+            else:
+                todo.extend(_children(node))
 
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.nodes.append(node)
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Param(self, node: cst.Param) -> bool:
-        if node.default is not None:
-            node.default.visit(self)
-        if node.annotation is not None:
-            node.annotation.visit(self)
-        return False
-
-
-class Assigns(cst.CSTVisitor):
+class Assigns:
     """The assignments of one scope (not of nested functions or classes)."""
 
     def __init__(self, root: cst.CSTNode) -> None:
-        super().__init__()
         self.root = root
         self.by_value: Dict[cst.BaseExpression, Union[cst.Assign, cst.AnnAssign]] = {}
         self.attr_writes: List[Union[cst.Assign, cst.AugAssign]] = []
@@ -146,91 +176,37 @@ class Assigns(cst.CSTVisitor):
         self.order: Dict[cst.CSTNode, int] = {}
         #: the compound statements around every statement (outermost first)
         self.around: Dict[cst.CSTNode, Tuple[int, ...]] = {}
-        self._stack: List[int] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
-            self.order[node] = len(self.order)
-            self.around[node] = tuple(self._stack)
-        descend = super().on_visit(node)
-        if descend and isinstance(node, cst.BaseCompoundStatement) and node is not self.root:
-            self._stack.append(id(node))
-        return descend
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if (
-            isinstance(original_node, cst.BaseCompoundStatement)
-            and original_node is not self.root
-            and self._stack
-            and self._stack[-1] == id(original_node)
-        ):
-            self._stack.pop()
-        super().on_leave(original_node)
+        todo: List[Tuple[cst.CSTNode, Tuple[int, ...]]] = [(root, ())]
+        while todo:
+            node, around = todo.pop()
+            tp = type(node)
+            statement, compound, holds = _kind(tp)
+            if statement:
+                self.order[node] = len(self.order)
+                self.around[node] = around
+            if tp is cst.Assign:
+                assign = cast(cst.Assign, node)
+                self.by_value[assign.value] = assign
+                targets = assign.targets
+                if len(targets) == 1 and isinstance(targets[0].target, cst.Attribute):
+                    self.attr_writes.append(assign)
+            elif tp is cst.AnnAssign:
+                annotated = cast(cst.AnnAssign, node)
+                if annotated.value is not None:
+                    self.by_value[annotated.value] = annotated
+            elif tp is cst.AugAssign:
+                augmented = cast(cst.AugAssign, node)
+                if isinstance(augmented.target, cst.Attribute):
+                    self.attr_writes.append(augmented)
+            if not holds or (node is not root and tp in (cst.FunctionDef, cst.ClassDef)):
+                continue  # no statement inside: an expression, or a nested scope
+            inner = around + (id(node),) if compound and node is not root else around
+            todo.extend((child, inner) for child in reversed(_children(node)))
 
     def dominates(self, first: cst.CSTNode, then: cst.CSTNode) -> bool:
         """``first`` runs whenever ``then`` does (same block or an enclosing one)."""
         a, b = self.around.get(first), self.around.get(then)
         return a is not None and b is not None and b[: len(a)] == a
-
-    def _nested(self, node: cst.CSTNode) -> bool:
-        return node is not self.root
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return not self._nested(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return not self._nested(node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self.by_value[node.value] = node
-        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute):
-            self.attr_writes.append(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self.by_value[node.value] = node
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Attribute):
-            self.attr_writes.append(node)
-
-
-class _Contains(cst.CSTVisitor):
-    def __init__(self, wanted: Set[cst.CSTNode]) -> None:
-        super().__init__()
-        self.wanted = wanted
-        self.found = False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.found:
-            return False
-        if node in self.wanted:
-            self.found = True
-            return False
-        return True
-
-
-def contains(root: cst.CSTNode, wanted: Set[cst.CSTNode]) -> bool:
-    v = _Contains(wanted)
-    root.visit(v)
-    return v.found
-
-
-class Replace(cst.CSTTransformer):
-    def __init__(self, replace: Dict[cst.CSTNode, cst.CSTNode]) -> None:
-        super().__init__()
-        self.replace = replace
-
-    def on_leave(  # type: ignore[override]
-        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-    ) -> Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]:
-        new = self.replace.get(original_node)
-        if new is not None:
-            return new
-        return updated_node
 
 
 class _CallCounter(cst.CSTVisitor):
@@ -394,20 +370,53 @@ def zero_like(expr: cst.BaseExpression) -> cst.BaseExpression:
     return cst.Integer("0", lpar=lpar, rpar=rpar)
 
 
-class _Comments(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.comments: List[cst.Comment] = []
+#: node type -> the fields that may hold nodes (whitespace included: comments live there)
+_ALL_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.comments.append(node)
+
+def _all_fields(tp: type) -> Tuple[str, ...]:
+    found = _ALL_FIELDS.get(tp)
+    if found is None:
+        found = tuple(f.name for f in dataclasses.fields(tp) if f.type not in (str, bool))
+        _ALL_FIELDS[tp] = found
+    return found
+
+
+def comment_texts(node: cst.CSTNode) -> List[str]:
+    """The text of every comment inside ``node``, in no particular order (a plain walk
+    of its fields: libcst's visitors rebuild every node they pass)."""
+    out: List[str] = []
+    todo: List[cst.CSTNode] = [node]
+    while todo:
+        current = todo.pop()
+        if type(current) is cst.Comment:
+            out.append(current.value)  # type: ignore[attr-defined]
+            continue
+        for name in _all_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, (list, tuple)):
+                todo.extend(c for c in value if isinstance(c, cst.CSTNode))
+            elif isinstance(value, cst.CSTNode):
+                todo.append(value)
+    return out
+
+
+@dataclasses.dataclass
+class _CommentOrder(CodegenState):
+    comments: List[cst.Comment] = dataclasses.field(default_factory=list)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.Comment:
+            self.comments.append(node)  # type: ignore[arg-type]
 
 
 def comments_in(node: cst.CSTNode) -> List[cst.Comment]:
-    """The comments inside ``node``, in text order."""
-    visitor = _Comments()
-    node.visit(visitor)
-    return visitor.comments
+    """The comments inside ``node``, in text order (the order its code is written)."""
+    if not comment_texts(node):
+        return []
+    state = _CommentOrder(default_indent="    ", default_newline="\n")
+    node._codegen(state)
+    return state.comments
 
 
 def merge_whitespace(pieces: Sequence[_Piece]) -> Optional[cst.ParenthesizedWhitespace]:
@@ -417,7 +426,7 @@ def merge_whitespace(pieces: Sequence[_Piece]) -> Optional[cst.ParenthesizedWhit
     stretch still ends it; every other comment gets a line of its own, indented
     like the line after the stretch."""
     if not any(
-        isinstance(p, list) and p or not isinstance(p, list) and comments_in(p) for p in pieces
+        isinstance(p, list) and p or not isinstance(p, list) and comment_texts(p) for p in pieces
     ):
         return None
     first_line: Optional[cst.TrailingWhitespace] = None
@@ -470,12 +479,24 @@ def names_in(node: cst.CSTNode) -> Set[str]:
     return visitor.names
 
 
-def contains_other(node: cst.CSTNode, nodes: Set[cst.CSTNode]) -> bool:
-    others = nodes - {node}
-    for child in node.children:
-        if contains(child, others):
-            return True
-    return False
+def descendants(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """Every node below ``node`` (not tokens nor whitespace), without rebuilding the
+    tree as libcst's ``children`` and visitors do."""
+    out: List[cst.CSTNode] = []
+    todo: List[cst.CSTNode] = [node]
+    while todo:
+        current = todo.pop()
+        for name in child_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, (list, tuple)):
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        out.append(child)
+                        todo.append(child)
+            elif isinstance(value, cst.CSTNode):
+                out.append(value)
+                todo.append(value)
+    return out
 
 
 def is_constant_stmt(stmt: cst.CSTNode) -> Optional[str]:

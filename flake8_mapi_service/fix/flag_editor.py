@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -40,17 +40,15 @@ from .cst_edits import (
     LOW_PRECEDENCE,
     Assigns,
     NameUses,
-    Replace,
     append_args,
     bitor,
     build,
     clean,
-    comments_in,
+    comment_texts,
     const_name,
     constant_anchor,
-    contains,
-    contains_other,
     count_calls,
+    descendants,
     import_anchor,
     is_zero,
     join_terms,
@@ -61,6 +59,7 @@ from .cst_edits import (
     zero_like,
 )
 from .plans import LITERALS, UI_NAMES, VALUES, Plan
+from .render import code_with_spans, render
 
 _MAX_DEPTH = 8
 #: calls the flag evaluation sees through: ``c_ulong(FLAGS)`` is FLAGS
@@ -80,10 +79,11 @@ class _Edit:
 class Builder:
     """Collects the edits of a set of plans on one analysed module."""
 
-    def __init__(self, an: Analysis, mask_all: bool = False) -> None:
+    def __init__(self, an: Analysis, mask_all: Collection[int] = ()) -> None:
         self.an = an
-        #: MPS201: mask the UI bits out even where removing their terms looks enough
-        self.mask_all = mask_all
+        #: MPS201: the plans (by site index) whose UI bits are masked out even where
+        #: removing their terms looks enough
+        self.mask_all = frozenset(mask_all)
         self.resolver = an.resolver
         self.module = an.model.module
         self.replace: Dict[cst.CSTNode, _Edit] = {}
@@ -96,6 +96,12 @@ class Builder:
         self._plan: Optional[Plan] = None
         #: the plan's call is in another module (``edit_definition``)
         self._foreign = False
+        #: what the current plan changed, to undo it: (kind, key, previous value)
+        self._journal: List[Tuple[str, Any, Any]] = []
+        #: every node inside a replaced node (none of them may be replaced too)
+        self._covered: Set[cst.CSTNode] = set()
+        #: replaced node -> the site indices of the plans that need that edit
+        self._owners: Dict[cst.CSTNode, List[int]] = {}
 
     # -- public ----------------------------------------------------------------------
     def add(self, plans: Sequence[Plan]) -> Dict[int, str]:
@@ -106,14 +112,19 @@ class Builder:
                 self._allowed.setdefault(plan.signature, set()).add(node)
         skipped: Dict[int, str] = {}
         for plan in plans:
-            saved = (dict(self.replace), dict(self.new_constants), dict(self.inserted))
+            # linear in the plans: a plan's edits are journalled and undone when it
+            # cannot be made, and the nesting check looks at its new nodes only
+            self._journal = []
             try:
                 self._plan = plan
                 self._site(plan)
                 self._check_nesting()
             except CannotFix as exc:
-                self.replace, self.new_constants, self.inserted = saved
+                self._undo()
                 skipped[plan.site.index] = str(exc)
+            else:
+                self._commit()
+            self._journal = []
         return skipped
 
     def edit_definition(self, value: cst.BaseExpression, scope: Scope, plan: Plan) -> Optional[str]:
@@ -121,6 +132,7 @@ class Builder:
         call is not in this module).  Returns why it cannot, or None."""
         self._plan = plan
         self._foreign = True
+        self._journal = []
         try:
             if plan.kind == "init":
                 self._init(value, scope, {value}, 1)
@@ -128,17 +140,19 @@ class Builder:
                 self._flags(value, scope, {value}, 1)
             self._check_nesting()
         except CannotFix as exc:
-            self.replace, self.new_constants = {}, {}
+            self._undo()
             return str(exc)
+        self._commit()
         return None
 
-    def result(self) -> Optional[cst.Module]:
+    def result(self) -> Optional[str]:
+        """The module's new code (None: nothing to change)."""
         if not self.replace and not self.new_constants:
             return None
-        module = self.module.visit(Replace({k: e.new for k, e in self.replace.items()}))
+        module = self.module
         if self.new_constants:
             module = self._insert_constants(module)
-        return module
+        return render(module, {k: e.new for k, e in self.replace.items()})
 
     # -- sites ---------------------------------------------------------------------------
     @staticmethod
@@ -192,7 +206,9 @@ class Builder:
             site = plan.site
             # byref(...) and the structure are two new calls inside this one: the calls
             # after them move two places in pre-order
-            self.inserted[site.index + count_calls(site.node.func)] = 2
+            at = site.index + count_calls(site.node.func)
+            self._journal.append(("inserted", at, self.inserted.get(at)))
+            self.inserted[at] = 2
             return
         if isinstance(expr, cst.Name) and expr.value == "None":
             tup = cst.Tuple(
@@ -495,7 +511,7 @@ class Builder:
         if stripped is None:
             stripped = zero_like(expr)
         still = names_in(stripped) & remove
-        if self.mask_all:
+        if self._current.site.index in self.mask_all:
             still = set(remove)  # a retry: the bits also come from something the chain uses
         missing = sorted((remove - found) | still, key=list(UI_NAMES).index)
         if not missing:
@@ -624,9 +640,7 @@ class Builder:
         key = (id(owner), name)
         found = self._uses.get(key)
         if found is None:
-            visitor = NameUses(name)
-            owner.node.visit(visitor)
-            found = visitor.nodes
+            found = NameUses(name, owner.node).nodes
             self._uses[key] = found
         return found
 
@@ -634,7 +648,6 @@ class Builder:
         found = self._assigns.get(id(owner))
         if found is None:
             found = Assigns(owner.node)
-            owner.node.visit(found)
             self._assigns[id(owner)] = found
         return found
 
@@ -650,7 +663,9 @@ class Builder:
             raise CannotFix(f"{name} is bound to something else in this module")
         if self.resolver.binding_scope(name, scope) is not None:
             raise CannotFix(f"{name} is bound to something else here")
-        self.new_constants[name] = None
+        if name not in self.new_constants:
+            self.new_constants[name] = None
+            self._journal.append(("constant", name, None))
         return cst.Name(name)
 
     def _bare_ok(self, name: str, scope: Scope) -> bool:
@@ -683,9 +698,17 @@ class Builder:
         body = list(module.body)
         original = list(self.module.body)
         anchor = constant_anchor(original)
-        edited = set(self.replace)
+        # the first top-level statement that holds an edit
+        _, spans = code_with_spans(self.module, [*self.replace, *original])
+        starts = [spans[n].start for n in self.replace if n in spans]
+        first_at = min(starts) if starts else None
         first_edit = next(
-            (i for i, stmt in enumerate(original) if contains(stmt, edited)), len(original)
+            (
+                i
+                for i, stmt in enumerate(original)
+                if first_at is not None and stmt in spans and spans[stmt].end > first_at
+            ),
+            len(original),
         )
         after_import = False
         if anchor is None:
@@ -730,16 +753,63 @@ class Builder:
         existing = self.replace.get(node)
         if existing is not None:
             if existing.signature == signature:
+                self._journal.append(("share", node, None))
                 return
             raise CannotFix("another fix changes the same flags differently")
-        if Counter(c.value for c in comments_in(node)) - Counter(c.value for c in comments_in(new)):
+        old_comments = comment_texts(node)
+        if old_comments and Counter(old_comments) - Counter(comment_texts(new)):
             raise CannotFix("the edit would lose a comment")
         self.replace[node] = _Edit(new, signature)
+        self._journal.append(("replace", node, None))
 
     def _check_nesting(self) -> None:
-        nodes = set(self.replace)
-        if len(nodes) < 2:
-            return
-        for node in nodes:
-            if contains_other(node, nodes):
+        """No node this plan replaces holds, or is held by, another replaced node."""
+        for kind, node, _ in self._journal:
+            if kind != "replace":
+                continue
+            if node in self._covered:
                 raise CannotFix("another fix changes an overlapping expression")
+            for inner in descendants(node):
+                if inner in self.replace:
+                    raise CannotFix("another fix changes an overlapping expression")
+
+    def _commit(self) -> None:
+        index = self._current.site.index
+        for kind, node, _ in self._journal:
+            if kind == "replace":
+                self._covered.update(descendants(node))
+            if kind in ("replace", "share"):
+                self._owners.setdefault(node, []).append(index)
+
+    def units(self, plans: Sequence[Plan]) -> List[List[Plan]]:
+        """``plans`` grouped by the edits they share (plans whose calls use one
+        constant change it together), in their order."""
+        parent: Dict[int, int] = {p.site.index: p.site.index for p in plans}
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for owners in self._owners.values():
+            for other in owners[1:]:
+                if owners[0] in parent and other in parent:
+                    parent[root(other)] = root(owners[0])
+        groups: Dict[int, List[Plan]] = {}
+        for plan in plans:
+            groups.setdefault(root(plan.site.index), []).append(plan)
+        return list(groups.values())
+
+    def _undo(self) -> None:
+        for kind, key, previous in reversed(self._journal):
+            if kind == "replace":
+                self.replace.pop(key, None)
+            elif kind == "share":
+                pass
+            elif kind == "constant":
+                self.new_constants.pop(key, None)
+            elif previous is None:
+                self.inserted.pop(key, None)
+            else:
+                self.inserted[key] = previous

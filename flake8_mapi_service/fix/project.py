@@ -226,10 +226,7 @@ class ConstantEdit:
         builder = Builder(other)
         if builder.edit_definition(value, model.scope, plan) is not None:
             return None
-        result = builder.result()
-        if result is None:
-            return None
-        return result.code
+        return builder.result()
 
     def analyse(self, path: str, text: str) -> Optional[Tuple[Analysis, List[Finding]]]:
         module = parse(text)
