@@ -569,7 +569,7 @@ def test_round_trip_over_fixtures(
 
 
 def test_fixable_codes_are_known() -> None:
-    known: Set[str] = {"MPS101", "MPS102", "MPS103", "MPS201"}
+    known: Set[str] = {"MPS101", "MPS102", "MPS103", "MPS201", "MPS202", "MPS204", "MPS404"}
     assert set(FIXABLE) == known
 
 
@@ -1318,3 +1318,35 @@ def test_failing_plans_are_found_by_halving(monkeypatch: pytest.MonkeyPatch) -> 
     # the original, one attempt with every plan, then about two per halving step on the
     # path to each failing plan (301 plans: 9 steps), and the good plans together
     assert 1 < analyses <= 2 + 2 * len(bad) * 9 + 1, analyses
+
+
+def test_a_constant_is_reused_only_with_its_dword_value() -> None:
+    """Flag words are DWORDs and the analysis holds them as unbounded ints: the name a file
+    binds is reused when its value is the constant's as an unsigned or signed 32-bit
+    number, not when it only agrees in the low 32 bits."""
+    from flake8_mapi_service.analysis.flags import Bits
+    from flake8_mapi_service.fix.plans import same_dword
+
+    assert same_dword(Bits.const(0x10000), 0x10000)
+    assert same_dword(Bits.const(-1), 0xFFFFFFFF) and same_dword(Bits.const(-(1 << 31)), 1 << 31)
+    assert not same_dword(Bits.const(0x10000 | (1 << 32)), 0x10000)
+    assert not same_dword(Bits.const(0x10000 - (1 << 32)), 0x10000)
+    assert not same_dword(Bits.of(0x10000, 0x1), 0x10000)
+    source = (
+        "import win32serviceutil\n"
+        "from win32com.mapi.mapi import MAPILogonEx\n\n"
+        "MAPI_NT_SERVICE = 0x10000 | (1 << 32)\n\n\n"
+        "class Svc(win32serviceutil.ServiceFramework):\n"
+        "    def SvcDoRun(self):\n"
+        '        return MAPILogonEx(0, "p", None, 0x8000)\n'
+    )
+    # the call lacks the bit; the module's MAPI_NT_SERVICE agrees in the low 32 bits only
+    out = fix_bytes(source.encode(), "svc.py")
+    assert out.fixed == source.encode()
+    assert [(line, code) for line, _, code, _ in out.left] == [(9, "MPS102")]
+    assert "bound to something else" in out.left[0][3]
+    # positive twin: bound to the documented value, the name is reused
+    twin = source.replace("0x10000 | (1 << 32)", "0x00010000")
+    out = fix_bytes(twin.encode(), "svc.py")
+    assert out.left == [] and out.fixes == [(9, 16, "MPS102")]
+    assert 'MAPILogonEx(0, "p", None, 0x8000 | MAPI_NT_SERVICE)' in out.fixed.decode()

@@ -147,6 +147,7 @@ RULES: List[Rule] = [
             "(MPS301 reports every Simple MAPI call in a service). Flags set on some paths "
             "only are not reported."
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS203",
@@ -235,6 +236,7 @@ RULES: List[Rule] = [
             "the rule checks the bit, so flags that contain 0x1 under any name are not "
             "reported. Flags set on some paths only, or unknown, are not reported."
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS205",

@@ -65,6 +65,23 @@ def const_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def number_like(value: int, model: str) -> str:
+    """``value`` written like the integer literal ``model``: hexadecimal with as many
+    digits and the same case, octal, binary, or decimal."""
+    text = model.replace("_", "")
+    prefix = text[:2].lower()
+    if prefix == "0x":
+        digits = max(len(text) - 2, len(f"{value:x}"))
+        hexa = f"{value:0{digits}x}"
+        upper = any(c.isupper() for c in text[2:])
+        return text[:2] + (hexa.upper() if upper else hexa)
+    if prefix == "0o":
+        return text[:2] + f"{value:o}"
+    if prefix == "0b":
+        return text[:2] + f"{value:b}"
+    return str(value)
+
+
 def is_zero(node: cst.BaseExpression) -> bool:
     if not isinstance(node, cst.Integer):
         return False
@@ -513,8 +530,10 @@ def is_constant_stmt(stmt: cst.CSTNode) -> Optional[str]:
     return target.value
 
 
-def constant_anchor(body: Sequence[cst.CSTNode]) -> Optional[int]:
-    """The index of the module's last MAPI constant, else its last integer constant."""
+def constant_anchor(body: Sequence[cst.CSTNode], prefix: str = "MAPI_") -> Optional[int]:
+    """The index of the module's last constant named ``prefix...``, else its last MAPI
+    constant, else its last integer constant."""
+    same_last: Optional[int] = None
     mapi_last: Optional[int] = None
     any_last: Optional[int] = None
     for i, stmt in enumerate(body):
@@ -522,9 +541,14 @@ def constant_anchor(body: Sequence[cst.CSTNode]) -> Optional[int]:
         if name is None:
             continue
         any_last = i
+        if name.startswith(prefix):
+            same_last = i
         if name.startswith("MAPI_"):
             mapi_last = i
-    return mapi_last if mapi_last is not None else any_last
+    for found in (same_last, mapi_last, any_last):
+        if found is not None:
+            return found
+    return None
 
 
 def import_anchor(body: Sequence[cst.CSTNode]) -> Tuple[Optional[int], bool]:

@@ -40,6 +40,7 @@ from .cst_edits import (
     LOW_PRECEDENCE,
     Assigns,
     NameUses,
+    Terms,
     append_args,
     bitor,
     build,
@@ -50,20 +51,32 @@ from .cst_edits import (
     count_calls,
     descendants,
     import_anchor,
+    is_constant_stmt,
     is_zero,
     join_terms,
     names_in,
+    number_like,
     space,
     spine,
     strip_terms,
     zero_like,
 )
-from .plans import LITERALS, UI_NAMES, VALUES, Plan
+from .plans import LITERALS, PYWIN32_MAPI, REMOVABLE, VALUES, Plan, same_dword
 from .render import code_with_spans, render
 
 _MAX_DEPTH = 8
 #: calls the flag evaluation sees through: ``c_ulong(FLAGS)`` is FLAGS
 _NUMBER_CALLS = frozenset({"ctypes.c_ulong", "ctypes.c_uint", "ctypes.c_uint32", "builtins.int"})
+
+
+def _integer_value(stmt: cst.CSTNode) -> Optional[str]:
+    """The literal of ``NAME = <integer>`` (a hexadecimal or decimal model to follow)."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign) and isinstance(small.value, cst.Integer):
+            value = small.value.value
+            return value if value.replace("_", "").lower() not in ("0", "0x0") else None
+    return None
 
 
 class CannotFix(Exception):
@@ -157,7 +170,7 @@ class Builder:
     # -- sites ---------------------------------------------------------------------------
     @staticmethod
     def _flag_node(plan: Plan) -> object:
-        return argument(plan.site.node, 0 if plan.kind == "init" else 3)
+        return argument(plan.site.node, plan.index)
 
     def _site(self, plan: Plan) -> None:
         site = plan.site
@@ -180,16 +193,18 @@ class Builder:
         call = site.node
         if any(a.keyword is not None or a.star for a in call.args):
             raise CannotFix("the call uses keyword or star arguments")
-        if site.flavour == "ctypes" or site.key != MAPI_LOGON_EX:
+        if site.flavour == "ctypes":
             raise CannotFix("the flags argument is missing from a ctypes call")
         n = len(call.args)
         flags = join_terms([self._ref(name, site.scope) for name in plan.add])
-        if n == 3:
+        if site.key == MAPI_LOGON_EX and n == 2:
+            new = [cst.Arg(cst.Name("None")), cst.Arg(flags)]  # the password, then the flags
+        elif n == plan.index and (site.key == MAPI_LOGON_EX or plan.kind == "open"):
             new = [cst.Arg(flags)]
-        elif n == 2:
-            new = [cst.Arg(cst.Name("None")), cst.Arg(flags)]
-        else:
+        elif site.key == MAPI_LOGON_EX:
             raise CannotFix("MAPILogonEx needs its profile name before flags can be added")
+        else:
+            raise CannotFix("the arguments before the flags are missing too")
         self._set(call, append_args(call, new))
 
     # -- MAPIInitialize's argument --------------------------------------------------------
@@ -491,18 +506,25 @@ class Builder:
         return expr
 
     def _remove(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
-        """``expr`` without the plan's UI constants (named, or as their numbers) in its
-        ``|`` chains; a UI bit that comes from elsewhere is masked out."""
-        remove = self._current.remove
-        bits = {UI_NAMES[name]: name for name in remove}
+        """``expr`` without the terms that set the plan's UI bits (the constants, by
+        name or as their numbers, in its ``|`` chains); a UI bit that comes from
+        elsewhere is masked out."""
+        plan = self._current
+        table = REMOVABLE[plan.kind]
+        clear = 0
+        for name in plan.remove:
+            clear |= table[name]
+        # a term goes when it sets some bit to clear and nothing else
+        terms = {name: bit for name, bit in table.items() if bit & clear}
+        numbers = {bit: name for name, bit in terms.items()}
 
         def ui_term(term: cst.BaseExpression) -> Optional[str]:
             name = const_name(term)
-            if name in remove:
+            if name in terms:
                 return name
             if isinstance(term, cst.Integer):
                 try:
-                    return bits.get(int(term.value.replace("_", ""), 0))
+                    return numbers.get(int(term.value.replace("_", ""), 0))
                 except ValueError:
                     return None
             return None
@@ -510,10 +532,20 @@ class Builder:
         stripped, found = strip_terms(expr, ui_term)
         if stripped is None:
             stripped = zero_like(expr)
-        still = names_in(stripped) & remove
-        if self._current.site.index in self.mask_all:
-            still = set(remove)  # a retry: the bits also come from something the chain uses
-        missing = sorted((remove - found) | still, key=list(UI_NAMES).index)
+        cleared = 0
+        for name in found:
+            cleared |= terms[name]
+        still = names_in(stripped) & set(terms)
+        missing = [
+            name
+            for name in table
+            if name in plan.remove
+            and (
+                table[name] & ~cleared
+                or any(terms[n] & table[name] for n in still)
+                or plan.site.index in self.mask_all  # a retry: the bits also come from elsewhere
+            )
+        ]
         if not missing:
             return stripped
         # the bit comes from something else (a variable, a number): mask it out here
@@ -535,7 +567,7 @@ class Builder:
         """``expr | NEW | ...`` in the layout of its own ``|`` chain."""
         terms, outer_lpar, outer_rpar = spine(expr)
         first = terms[0][1]
-        additions = [self._ref(name, scope) for name in self._current.add]
+        additions = [self._addition(name, terms, scope) for name in self._current.add]
         if len(terms) == 1 and is_zero(first):
             terms = [(None, additions[0].with_changes(lpar=first.lpar, rpar=first.rpar))]
             additions = additions[1:]
@@ -568,6 +600,16 @@ class Builder:
                 op = bitor()
             terms.append((op, term))
         return build(terms, outer_lpar, outer_rpar)
+
+    def _addition(self, name: str, terms: Terms, scope: Scope) -> cst.BaseExpression:
+        """How to write constant ``name`` added to the chain of ``terms``: a wake mask
+        written in numbers only gets a number like its first (``0x0100``, ``256``);
+        else the constant as the file spells it."""
+        if self._current.kind == "wake":
+            numbers = [term for _, term in terms if isinstance(term, cst.Integer)]
+            if numbers and len(numbers) == len(terms) and not is_zero(numbers[0]):
+                return cst.Integer(number_like(VALUES[name], numbers[0].value))
+        return self._ref(name, scope)
 
     def _add_terms(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
         return join_terms([expr] + [self._ref(name, scope) for name in self._current.add])
@@ -653,10 +695,11 @@ class Builder:
 
     # -- constants ------------------------------------------------------------------------
     def _ref(self, name: str, scope: Scope) -> cst.BaseExpression:
-        """How this file spells constant ``name`` in ``scope``."""
+        """How this file spells constant ``name`` in ``scope``: its own name for it,
+        pywin32's mapi module where that module has it, else a new module constant."""
         if self._bare_ok(name, scope):
             return cst.Name(name)
-        alias = self._module_alias(scope)
+        alias = self._module_alias(scope) if name in PYWIN32_MAPI else None
         if alias is not None:
             return cst.Attribute(value=cst.Name(alias), attr=cst.Name(name))
         if name in self.an.model.scope.bindings:
@@ -671,14 +714,18 @@ class Builder:
     def _bare_ok(self, name: str, scope: Scope) -> bool:
         owner = self.resolver.binding_scope(name, scope)
         if owner is None:
-            return self.resolver.name_ref(name, scope) == f"{MAPI_MODULE}.{name}"
+            # a star import of pywin32's mapi module, which must really define it
+            return (
+                name in PYWIN32_MAPI
+                and self.resolver.name_ref(name, scope) == f"{MAPI_MODULE}.{name}"
+            )
         if owner.kind != "module" or name in owner.volatile:
             return False
         value = self.an.flow.module_value(name)
         if value is None:
             return False
-        bits = as_bits(resolve(value, self.an.flow.env))
-        return bits.exact and bits.val == VALUES[name]
+        # flag words are DWORDs: -1 may stand for 0xFFFFFFFF (Bits are unbounded ints)
+        return same_dword(as_bits(resolve(value, self.an.flow.env)), VALUES[name])
 
     def _module_alias(self, scope: Scope) -> Optional[str]:
         """A name of the pywin32 mapi module visible in ``scope``: the one the call itself
@@ -697,7 +744,13 @@ class Builder:
     def _insert_constants(self, module: cst.Module) -> cst.Module:
         body = list(module.body)
         original = list(self.module.body)
-        anchor = constant_anchor(original)
+        names = sorted(self.new_constants, key=list(VALUES).index)
+        prefix = names[0].split("_", 1)[0] + "_"
+        anchor = constant_anchor(original, prefix)
+        # written like the file's constant of the same family (``QS_TIMER = 0x0010``)
+        model: Optional[str] = None
+        if anchor is not None and (is_constant_stmt(original[anchor]) or "").startswith(prefix):
+            model = _integer_value(original[anchor])
         # the first top-level statement that holds an edit
         _, spans = code_with_spans(self.module, [*self.replace, *original])
         starts = [spans[n].start for n in self.replace if n in spans]
@@ -718,13 +771,14 @@ class Builder:
             position = first_edit
             after_import = False
         new: List[cst.SimpleStatementLine] = []
-        for name in sorted(self.new_constants, key=list(VALUES).index):
+        for name in names:
+            literal = LITERALS[name] if model is None else number_like(VALUES[name], model)
             new.append(
                 cst.SimpleStatementLine(
                     body=[
                         cst.Assign(
                             targets=[cst.AssignTarget(cst.Name(name))],
-                            value=cst.Integer(LITERALS[name]),
+                            value=cst.Integer(literal),
                         )
                     ]
                 )

@@ -63,7 +63,7 @@ def plan_constant(an: Analysis, plan: Plan) -> Optional[Constant]:
 
 
 def _flag_expression(plan: Plan) -> object:
-    return argument(plan.site.node, 0 if plan.kind == "init" else 3)
+    return argument(plan.site.node, plan.index)
 
 
 def uses_elsewhere(link: Link, project: Project, constant: Constant, here: str) -> bool:

@@ -406,7 +406,7 @@ class _File:
 
 
 def _flag_node(plan: Plan) -> object:
-    return argument(plan.site.node, 0 if plan.kind == "init" else 3)
+    return argument(plan.site.node, plan.index)
 
 
 def fix_bytes(
