@@ -570,3 +570,66 @@ def import_anchor(body: Sequence[cst.CSTNode]) -> Tuple[Optional[int], bool]:
         ):
             return 0, True
     return None, False
+
+
+# -- wrapping ----------------------------------------------------------------------------
+
+
+def line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets, the next line indented by ``indent`` exactly."""
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=False,
+        last_line=cst.SimpleWhitespace(indent),
+    )
+
+
+def deeper(indent: str) -> str:
+    """The continuation indentation one step in from ``indent`` (tabs stay tabs)."""
+    return indent + ("\t" if indent.startswith("\t") else "    ")
+
+
+def wrapped(node: cst.BaseExpression, indent: str) -> List[cst.BaseExpression]:
+    """``node`` broken over lines, for a line it made too long, the ways to try in
+    order: a call's arguments on a line of their own; any other expression in
+    parentheses (its own, or new ones) with its code on a line of its own, then one
+    ``|`` operand (or tuple element) a line; the continuation lines one step in from
+    ``indent`` (the indentation of the line the node starts on), the closing bracket
+    back at ``indent``.  Nothing for a node holding a comment (its layout stays)."""
+    if comment_texts(node):
+        return []
+    inner = deeper(indent)
+    if isinstance(node, cst.Call):
+        if not node.args or node.lpar:
+            return []
+        args = list(node.args)
+        args[-1] = args[-1].with_changes(whitespace_after_arg=line_break(indent))
+        return [node.with_changes(whitespace_before_args=line_break(inner), args=args)]
+    lpar, rpar = list(node.lpar), list(node.rpar)
+    if not lpar:
+        lpar, rpar = [cst.LeftParen()], [cst.RightParen()]
+
+    def framed(expr: cst.BaseExpression) -> cst.BaseExpression:
+        return expr.with_changes(
+            lpar=lpar[:-1] + [lpar[-1].with_changes(whitespace_after=line_break(inner))],
+            rpar=[rpar[0].with_changes(whitespace_before=line_break(indent))] + rpar[1:],
+        )
+
+    out = [framed(node)]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        terms, _, _ = spine(node)
+        broken: Terms = [(None, terms[0][1])]
+        for _, term in terms[1:]:
+            broken.append(
+                (cst.BitOr(whitespace_before=line_break(inner), whitespace_after=space()), term)
+            )
+        out.append(framed(build(broken, [], [])))
+    elif isinstance(node, cst.Tuple) and len(node.elements) > 1:
+        elements = list(node.elements)
+        for i in range(len(elements) - 1):
+            elements[i] = elements[i].with_changes(
+                comma=cst.Comma(whitespace_after=line_break(inner))
+            )
+        out.append(framed(node.with_changes(elements=elements)))
+    return out

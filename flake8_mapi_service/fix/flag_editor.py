@@ -18,7 +18,7 @@ applies them with one transformer.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -59,14 +59,25 @@ from .cst_edits import (
     space,
     spine,
     strip_terms,
+    wrapped,
     zero_like,
 )
 from .plans import LITERALS, PYWIN32_MAPI, REMOVABLE, VALUES, Plan, same_dword
-from .render import code_with_spans, render
+from .render import Choice, code_with_spans, render_within
 
 _MAX_DEPTH = 8
 #: calls the flag evaluation sees through: ``c_ulong(FLAGS)`` is FLAGS
 _NUMBER_CALLS = frozenset({"ctypes.c_ulong", "ctypes.c_uint", "ctypes.c_uint32", "builtins.int"})
+
+
+def _breaks(op: cst.BitOr) -> bool:
+    """The chain breaks its lines at this operator (in brackets, or with a backslash)."""
+    for ws in (op.whitespace_before, op.whitespace_after):
+        if isinstance(ws, cst.ParenthesizedWhitespace):
+            return True
+        if isinstance(ws, cst.SimpleWhitespace) and "\n" in ws.value:
+            return True
+    return False
 
 
 def _integer_value(stmt: cst.CSTNode) -> Optional[str]:
@@ -87,6 +98,8 @@ class CannotFix(Exception):
 class _Edit:
     new: cst.CSTNode
     signature: object
+    #: other ways to write ``new`` that keep a comment ending its last line there
+    variants: List[cst.CSTNode] = field(default_factory=list)
 
 
 class Builder:
@@ -115,10 +128,16 @@ class Builder:
         self._covered: Set[cst.CSTNode] = set()
         #: replaced node -> the site indices of the plans that need that edit
         self._owners: Dict[cst.CSTNode, List[int]] = {}
+        #: new node -> other ways to write it (``_append``), for ``_set``
+        self._variants: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
+        #: the plans whose edit would make a line too long (``result``)
+        self.too_long: List[int] = []
+        self._result: Optional[Tuple[Optional[int], Optional[str]]] = None
 
     # -- public ----------------------------------------------------------------------
     def add(self, plans: Sequence[Plan]) -> Dict[int, str]:
         """Register the edits of ``plans``; returns {site index: reason} for those it skips."""
+        self._result = None
         for plan in plans:
             node = self._flag_node(plan)
             if isinstance(node, cst.BaseExpression):
@@ -145,6 +164,7 @@ class Builder:
         call is not in this module).  Returns why it cannot, or None."""
         self._plan = plan
         self._foreign = True
+        self._result = None
         self._journal = []
         try:
             if plan.kind == "init":
@@ -158,14 +178,32 @@ class Builder:
         self._commit()
         return None
 
-    def result(self) -> Optional[str]:
-        """The module's new code (None: nothing to change)."""
-        if not self.replace and not self.new_constants:
-            return None
-        module = self.module
-        if self.new_constants:
-            module = self._insert_constants(module)
-        return render(module, {k: e.new for k, e in self.replace.items()})
+    def result(self, max_length: Optional[int] = None) -> Optional[str]:
+        """The module's new code (None: nothing to change), no line made longer than
+        ``max_length`` that was within it; None too when some edit cannot be written so
+        (``too_long`` lists the plans, by site index)."""
+        if self._result is not None and self._result[0] == max_length:
+            return self._result[1]
+        text: Optional[str] = None
+        self.too_long = []
+        if self.replace or self.new_constants:
+            module = self.module
+            if self.new_constants:
+                module = self._insert_constants(module)
+            choices = [
+                Choice(
+                    old,
+                    [(edit.new, False)] + [(v, True) for v in edit.variants],
+                    wrapped,  # type: ignore[arg-type]
+                )
+                for old, edit in self.replace.items()
+            ]
+            text, failed = render_within(module, choices, max_length)
+            if failed:
+                self.too_long = sorted({i for node in failed for i in self._owners.get(node, [])})
+                text = None
+        self._result = (max_length, text)
+        return text
 
     # -- sites ---------------------------------------------------------------------------
     @staticmethod
@@ -564,42 +602,91 @@ class Builder:
         return masked
 
     def _append(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
-        """``expr | NEW | ...`` in the layout of its own ``|`` chain."""
+        """``expr | NEW | ...`` in the layout of its own ``|`` chain: a chain written one
+        operand a line (or an operand in parentheses spread over lines) gets the new
+        operands a line each; otherwise on the same line.  For a chain written over
+        lines, two more ways are recorded for the render (``_set``): the new operands on
+        the last operand's line, and on lines of their own before it, either of which
+        keeps a comment that ends the last operand's line there."""
         terms, outer_lpar, outer_rpar = spine(expr)
         first = terms[0][1]
         additions = [self._addition(name, terms, scope) for name in self._current.add]
+        #: an operator that starts a new line, in the chain's layout (None: one line)
+        line_op: Optional[cst.BitOr] = None
+        last_op = next((op for op, _ in reversed(terms) if op is not None), None)
         if len(terms) == 1 and is_zero(first):
             terms = [(None, additions[0].with_changes(lpar=first.lpar, rpar=first.rpar))]
             additions = additions[1:]
         elif len(terms) == 1 and isinstance(first, LOW_PRECEDENCE) and not first.lpar:
             terms = [(None, first.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))]
-        last_op = next((op for op, _ in reversed(terms) if op is not None), None)
+        elif (
+            len(terms) == 1
+            and first.lpar
+            and isinstance(first.lpar[-1].whitespace_after, cst.ParenthesizedWhitespace)
+        ):
+            # an operand in parentheses spread over lines: the new operands go inside,
+            # each on a line indented like the operand's
+            opening = first.lpar[-1].whitespace_after
+            assert isinstance(opening, cst.ParenthesizedWhitespace)
+            outer_lpar, outer_rpar = first.lpar, first.rpar
+            terms = [(None, first.with_changes(lpar=[], rpar=[]))]
+            line_op = cst.BitOr(whitespace_before=clean(opening), whitespace_after=space())
+        elif last_op is not None and _breaks(last_op):
+            line_op = cst.BitOr(
+                whitespace_before=clean(last_op.whitespace_before),
+                whitespace_after=clean(last_op.whitespace_after),
+            )
+        original_terms, original_rpar = list(terms), list(outer_rpar)
         for i, term in enumerate(additions):
-            if last_op is not None:
-                before = clean(last_op.whitespace_before)
-                if i == 0 and outer_rpar and isinstance(before, cst.ParenthesizedWhitespace):
-                    # one term per line: the last term's comment stays on its line
-                    closing = outer_rpar[-1].whitespace_before
-                    if (
-                        isinstance(closing, cst.ParenthesizedWhitespace)
-                        and closing.first_line.comment is not None
-                    ):
-                        before = before.with_changes(first_line=closing.first_line)
-                        outer_rpar = list(outer_rpar[:-1]) + [
-                            outer_rpar[-1].with_changes(
-                                whitespace_before=closing.with_changes(
-                                    first_line=cst.TrailingWhitespace()
-                                )
-                            )
-                        ]
-                op = cst.BitOr(
-                    whitespace_before=before,
-                    whitespace_after=clean(last_op.whitespace_after),
+            if line_op is None:
+                terms.append((bitor(), term))
+                continue
+            before, after = line_op.whitespace_before, line_op.whitespace_after
+            # the first closing parenthesis on a line of its own ends the last operand's
+            # line (a comment there is the last operand's)
+            k = next(
+                (
+                    k
+                    for k, paren in enumerate(outer_rpar)
+                    if isinstance(paren.whitespace_before, cst.ParenthesizedWhitespace)
+                ),
+                None,
+            )
+            closing = outer_rpar[k].whitespace_before if k is not None else None
+            if (
+                i == 0
+                and k is not None
+                and isinstance(closing, cst.ParenthesizedWhitespace)
+                and closing.first_line.comment is not None
+            ):
+                # the last operand's comment before the closing parenthesis stays on its
+                # line: before the new operator (operators lead the lines) or after it
+                if isinstance(before, cst.ParenthesizedWhitespace):
+                    before = before.with_changes(first_line=closing.first_line)
+                else:
+                    assert isinstance(after, cst.ParenthesizedWhitespace)
+                    after = after.with_changes(first_line=closing.first_line)
+                outer_rpar = list(outer_rpar)
+                outer_rpar[k] = outer_rpar[k].with_changes(
+                    whitespace_before=closing.with_changes(first_line=cst.TrailingWhitespace())
                 )
-            else:
-                op = bitor()
-            terms.append((op, term))
-        return build(terms, outer_lpar, outer_rpar)
+            terms.append((cst.BitOr(whitespace_before=before, whitespace_after=after), term))
+        result = build(terms, outer_lpar, outer_rpar)
+        if additions and line_op is not None:
+            # a comment past the closing parenthesis (not the chain's) would end the new
+            # last line instead: the render falls back to these when it does
+            same_line = original_terms + [(bitor(), term) for term in additions]
+            last_op_now, last_term = original_terms[-1]
+            before_last: Terms = list(original_terms[:-1])
+            for i, term in enumerate(additions):
+                # the first new operand takes the last one's place (and its operator)
+                before_last.append((last_op_now if i == 0 else line_op, term))
+            before_last.append((line_op, last_term))
+            self._variants[result] = [
+                build(same_line, outer_lpar, original_rpar),
+                build(before_last, outer_lpar, original_rpar),
+            ]
+        return result
 
     def _addition(self, name: str, terms: Terms, scope: Scope) -> cst.BaseExpression:
         """How to write constant ``name`` added to the chain of ``terms``: a wake mask
@@ -813,7 +900,12 @@ class Builder:
         old_comments = comment_texts(node)
         if old_comments and Counter(old_comments) - Counter(comment_texts(new)):
             raise CannotFix("the edit would lose a comment")
-        self.replace[node] = _Edit(new, signature)
+        variants = [
+            v
+            for v in self._variants.pop(new, [])
+            if not (old_comments and Counter(old_comments) - Counter(comment_texts(v)))
+        ]
+        self.replace[node] = _Edit(new, signature, variants)
         self._journal.append(("replace", node, None))
 
     def _check_nesting(self) -> None:

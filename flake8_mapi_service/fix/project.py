@@ -189,9 +189,10 @@ def reads_in(an: Analysis, constant: Constant) -> List[cst.CSTNode]:
 class ConstantEdit:
     """Adds the missing bits to another module's flags constant, verified."""
 
-    def __init__(self, an: Analysis, settings: Settings) -> None:
+    def __init__(self, an: Analysis, settings: Settings, max_length: Optional[int] = 79) -> None:
         self.an = an
         self.settings = settings
+        self.max_length = max_length
         view = an.view
         assert view is not None
         self.view: View = view
@@ -226,7 +227,7 @@ class ConstantEdit:
         builder = Builder(other)
         if builder.edit_definition(value, model.scope, plan) is not None:
             return None
-        return builder.result()
+        return builder.result(self.max_length)
 
     def analyse(self, path: str, text: str) -> Optional[Tuple[Analysis, List[Finding]]]:
         module = parse(text)

@@ -81,12 +81,14 @@ class _File:
         settings: Settings,
         ignore: Tuple[str, ...] = (),
         disable_noqa: bool = False,
+        max_length: Optional[int] = 79,
     ) -> None:
         self.path = path
         self.data = data
         self.settings = settings
         self.ignore = ignore
         self.disable_noqa = disable_noqa
+        self.max_length = max_length
         self.compiles = True
 
     def parse(self, data: bytes) -> Optional[Tuple[cst.Module, ast.Module]]:
@@ -191,6 +193,17 @@ class _File:
                     if p.site.index == index:
                         for code in p.codes:
                             reasons[(orig[index], code)] = reason
+            if builder.result(self.max_length) is None and builder.too_long:
+                too_long = set(builder.too_long)
+                for p in plans:
+                    if p.site.index in too_long:
+                        skipped[p.site.index] = (
+                            f"the fixed line would be longer than max-line-length "
+                            f"({self.max_length}) and cannot be wrapped"
+                        )
+                        bad.add(orig[p.site.index])
+                        for code in p.codes:
+                            reasons[(orig[p.site.index], code)] = skipped[p.site.index]
             if skipped:
                 plans = [p for p in plans if p.site.index not in skipped]
                 builder = None  # built with the skipped plans' lookups: build afresh
@@ -254,7 +267,7 @@ class _File:
             project = an.view.project
             if uses_elsewhere(an.link, project, constant, an.mid):
                 continue
-            editor = ConstantEdit(an, self.settings)
+            editor = ConstantEdit(an, self.settings, self.max_length)
             target = editor.target(constant)
             new_text = editor.edit(constant, group[0])
             if target is None or new_text is None:
@@ -393,7 +406,7 @@ class _File:
             builder = Builder(an, mask_all)
             if builder.add(plans):
                 return None
-        text = builder.result()
+        text = builder.result(self.max_length)
         if text is None:
             return None
         shift = shifter(builder.inserted)
@@ -415,13 +428,16 @@ def fix_bytes(
     settings: Optional[Settings] = None,
     ignore: Sequence[str] = (),
     disable_noqa: bool = False,
+    max_line_length: Optional[int] = 79,
 ) -> Outcome:
     """Fix one file's bytes; the result's ``fixed`` is the new content.  Findings
     flake8 would not report are left alone: silenced by a ``# noqa`` it honours (unless
     ``disable_noqa``, flake8's ``--disable-noqa``), in a ``# flake8: noqa`` file, or
-    whose code starts with one of ``ignore``."""
+    whose code starts with one of ``ignore``.  No line within ``max_line_length``
+    (flake8's ``max-line-length``; None: no limit) is made longer: the argument an edit
+    changes is wrapped instead, and a finding no wrapping fits is left."""
     ignored = tuple(c.strip().upper() for c in ignore)
-    worker = _File(path, data, settings or Settings(), ignored, disable_noqa)
+    worker = _File(path, data, settings or Settings(), ignored, disable_noqa, max_line_length)
     # as for the plugin (``runner.analyze``): the analyses make many short-lived
     # objects beside large trees, and every collection of the cyclic collector walks
     # the trees again; the cycles made meanwhile are collected when it is back on
