@@ -151,9 +151,10 @@ def render_within(
         within = max_length is not None and all(
             line_length(line) <= max_length for line in code[start:end].split("\n")
         )
-        for i in group:
-            texts[i] = node_code(module, placed[i][1].options[0][0], placed[i][0].indent)
-        for i in group:
+        first = [node_code(module, placed[i][1].options[0][0], placed[i][0].indent) for i in group]
+        for k, i in enumerate(group):
+            texts[i] = first[k]
+        for k, i in enumerate(group):
             span, choice = placed[i]
             suffix = code[span.end : _line_end(code, span.end)]
             old_text = code[span.start : span.end]
@@ -165,7 +166,7 @@ def render_within(
             # a noqa comment silences the line a finding is reported on (the call's
             # first): it never moves to another line
             noqa = _NOQA.search(suffix) is not None
-            for text, keeps in _candidates(module, choice, span, indent):
+            for text, keeps in _candidates(module, choice, span, indent, first[k]):
                 texts[i] = text
                 fits = not within or _fits(code, start, end, placed, texts, group, max_length)
                 if not fits:
@@ -189,10 +190,11 @@ def render_within(
 
 
 def _candidates(
-    module: cst.Module, choice: Choice, span: Span, indent: str
+    module: cst.Module, choice: Choice, span: Span, indent: str, first: str
 ) -> Iterator[Tuple[str, bool]]:
-    for node, keeps in choice.options:
-        yield node_code(module, node, span.indent), keeps
+    """The texts to try for an edit (``first``: its first way's, already made)."""
+    for k, (node, keeps) in enumerate(choice.options):
+        yield (first if k == 0 else node_code(module, node, span.indent)), keeps
     if choice.wrap is not None:
         for node in choice.wrap(choice.options[0][0], indent):
             yield node_code(module, node, span.indent), False
