@@ -7,12 +7,14 @@ tuple, a ctypes structure built positionally or by keyword, ``x.ulFlags =
 a name used there, when nothing else uses that name; otherwise the call itself
 (``flags`` becomes ``flags | MAPI_NT_SERVICE``).  Constants are spelled in the
 file's own dialect: the bare name where it is imported or defined,
-``mapi.MAPI_NT_SERVICE`` where the pywin32 module is imported as ``mapi``,
-otherwise a new module constant placed beside the file's other constants.
-MPS201 removes the UI constants (or their numbers) from the ``|`` chains where
-they are written; a UI bit that comes from elsewhere is masked out (``flags &
-~MAPI_PASSWORD_UI``).  The editor records node replacements; ``result``
-applies them with one transformer.
+``mapi.MAPI_NT_SERVICE`` where the pywin32 module is imported as ``mapi`` and
+defines it, a number in a wake mask written in numbers, otherwise a new module
+constant placed beside the file's other constants.  MPS201 and MPS202 remove the
+UI constants (or their numbers) from the ``|`` chains where they are written; a
+UI bit that comes from elsewhere is masked out (``flags & ~MAPI_PASSWORD_UI``).
+The editor records node replacements (with other layouts of an addition to a
+chain written over lines); ``result`` writes them (``render``), wrapping what
+would make a line too long.
 """
 
 from __future__ import annotations
