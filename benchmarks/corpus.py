@@ -230,3 +230,60 @@ def large_service_class(path: Path, lines: int = 20_000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(parts), encoding="utf-8")
     return path
+
+
+_FIX_HEAD = '''"""Generated: a service with thousands of MAPI calls for ``fix`` to repair."""
+
+import pythoncom
+import win32serviceutil
+from win32com.mapi import mapi
+
+PROFILE = "Bench"
+
+
+class BenchService(win32serviceutil.ServiceFramework):
+    _svc_name_ = "Bench"
+    _svc_display_name_ = "Bench"
+
+    def SvcDoRun(self):
+        pythoncom.OleInitialize()
+        mapi.MAPIInitialize(None)
+        try:
+            for job in JOBS:
+                job()
+        finally:
+            mapi.MAPIUninitialize()
+'''
+
+#: the calls of one generated function, each with what ``fix`` repairs there
+_FIX_CALLS = (
+    # MPS102, MPS103: inline flags
+    "    s{n} = mapi.MAPILogonEx(0, PROFILE, None, mapi.MAPI_EXTENDED)\n",
+    # MPS102, MPS103: flags omitted
+    "    s{n} = mapi.MAPILogonEx(0, PROFILE)\n",
+    # MPS201: a UI bit
+    "    s{n} = mapi.MAPILogonEx(\n"
+    "        0, PROFILE, None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL | mapi.MAPI_LOGON_UI\n"
+    "    )\n",
+    # MPS102, MPS103: a local variable used once
+    "    flags{n} = mapi.MAPI_EXTENDED | mapi.MAPI_USE_DEFAULT\n"
+    "    s{n} = mapi.MAPILogonEx(0, PROFILE, None, flags{n})\n",
+)
+
+
+def fix_calls_file(path: Path, calls: int = 5_000, per_function: int = 10) -> Path:
+    """A service module with ``calls`` MAPI calls that ``fix`` repairs, ``per_function``
+    to a module function (every form of ``_FIX_CALLS`` in turn)."""
+    parts = [_FIX_HEAD]
+    names = []
+    for f in range(0, calls, per_function):
+        name = f"job_{f // per_function}"
+        names.append(name)
+        parts.append(f"\n\ndef {name}():\n")
+        for n in range(f, min(f + per_function, calls)):
+            parts.append(_FIX_CALLS[n % len(_FIX_CALLS)].format(n=n))
+        parts.append("    return None\n")
+    parts.append("\n\nJOBS = [\n" + "".join(f"    {n},\n" for n in names) + "]\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(parts), encoding="utf-8")
+    return path

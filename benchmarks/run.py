@@ -24,6 +24,11 @@ e. one large service file (about 18,000 lines) generated from fixtures/;
 f. one small file without MAPI, the whole process;
 g. one large service class: a file of about 20,000 lines that is a single
    ``ServiceFramework`` subclass (no top-level statement to cut the parse at);
+h. fix a 5,000-call file: ``flake8-mapi-service fix`` on a generated service
+   module of 5,000 MAPI calls it repairs (``corpus.fix_calls_file``: flags
+   inline, omitted, with a UI bit, in a local variable), against flake8 with
+   the plugin analysing the same file; the file is restored before every run
+   of either side, so both always see the unfixed text;
 
 and the plugin's own split (text check, parse, analysis, positions), measured
 in this process on the inputs of a, d, e and g.  Every input is a copy in a
@@ -66,12 +71,14 @@ COMMON = ["--isolated", "-j1", "--exit-zero"]
 @dataclass(frozen=True)
 class Side:
     """One side of a comparison: with or without the plugin, its own arguments,
-    its folder, and what to do before each run (empty a cache)."""
+    its folder, and what to do before each run (empty a cache, restore a file).
+    ``fix`` runs ``flake8-mapi-service fix`` instead of flake8."""
 
     plugin: bool
     args: Tuple[str, ...] = ()
     cwd: Optional[str] = None
     prepare: Optional[Callable[[], None]] = None
+    fix: bool = False
 
 
 WITH = Side(True)
@@ -82,8 +89,11 @@ def run_side(side: Side, paths: Sequence[str]) -> Tuple[float, float, int]:
     """(wall seconds, CPU seconds, peak RSS in KiB) of one flake8 process."""
     if side.prepare is not None:
         side.prepare()
-    flag = "--with-plugin" if side.plugin else "--without-plugin"
-    argv = [sys.executable, SIDE, flag, *COMMON, *side.args, *paths]
+    if side.fix:
+        argv = [sys.executable, "-m", "flake8_mapi_service.cli", "fix", *side.args, *paths]
+    else:
+        flag = "--with-plugin" if side.plugin else "--without-plugin"
+        argv = [sys.executable, SIDE, flag, *COMMON, *side.args, *paths]
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=side.cwd)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -92,7 +102,8 @@ def run_side(side: Side, paths: Sequence[str]) -> Tuple[float, float, int]:
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
-    if proc.returncode != 0:
+    # fix exits 1 when it fixed something
+    if proc.returncode != 0 and not (side.fix and proc.returncode == 1):
         raise SystemExit(f"flake8 failed ({proc.returncode}): {' '.join(argv[:4])}...\n{err}")
     rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
     return wall, usage.ru_utime + usage.ru_stime, rss
@@ -290,7 +301,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds per benchmark")
     parser.add_argument("--stdlib-files", type=int, default=None, help="stdlib modules (a)")
     parser.add_argument("--corpus-files", type=int, default=300, help="generated modules (c)")
-    parser.add_argument("--only", default="abcdefg", help="which benchmarks, e.g. --only=cd")
+    parser.add_argument("--only", default="abcdefgh", help="which benchmarks, e.g. --only=cd")
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
     stdlib_count = args.stdlib_files or (10 if args.quick else 60)
@@ -311,6 +322,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         services = corpus.service_corpus(work / "services", count=corpus_count)
         large = corpus.large_service_file(work / "large" / "large_service.py")
         big_class = corpus.large_service_class(work / "class" / "large_service_class.py")
+        to_fix = corpus.fix_calls_file(work / "fix" / "fix_calls.py", calls=5_000)
+        unfixed = to_fix.read_bytes()
+
+        def restore() -> None:
+            to_fix.write_bytes(unfixed)
 
         def empty_cache() -> None:
             shutil.rmtree(cache, ignore_errors=True)
@@ -398,6 +414,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 lambda f: f.memory_ratio <= 2.5,
                 WITH,
                 WITHOUT,
+            ),
+            (
+                "h. fix a 5,000-call file (vs flake8)",
+                [to_fix],
+                [str(to_fix)],
+                max(1, rounds - 2),
+                "ratio <= 3",
+                lambda f: f.ratio <= 3.0,
+                Side(True, prepare=restore, fix=True),
+                Side(True, prepare=restore),
             ),
         ]
         for name, files, paths, n, target, ok, first, second in plan:

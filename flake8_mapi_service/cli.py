@@ -117,6 +117,13 @@ def _fix_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="GLOB,...",
         help="globs of files that are service code whatever they contain",
     )
+    parser.add_argument(
+        "--max-line-length",
+        type=int,
+        default=None,
+        metavar="N",
+        help="no line within N characters is made longer (default: the flake8 config's, else 79)",
+    )
 
 
 def _fix(args: argparse.Namespace) -> int:

@@ -46,9 +46,14 @@ def test_the_constant_is_fixed_in_the_module_that_writes_it(tmp_path: Path) -> N
     # the call is untouched; config.py's constant has the bits, in its own spelling
     assert (root / "mailsvc/mailer.py").read_bytes() == mailer
     config = (root / "mailsvc/config.py").read_text(encoding="utf-8")
+    # one line would be 97 characters: the constant is wrapped (flake8's default limit, 79)
     assert (
-        "LOGON_FLAGS = mapi.MAPI_EXTENDED | mapi.MAPI_USE_DEFAULT | mapi.MAPI_NT_SERVICE"
-        " | mapi.MAPI_NO_MAIL\n"
+        "LOGON_FLAGS = (\n"
+        "    mapi.MAPI_EXTENDED\n"
+        "    | mapi.MAPI_USE_DEFAULT\n"
+        "    | mapi.MAPI_NT_SERVICE\n"
+        "    | mapi.MAPI_NO_MAIL\n"
+        ")\n"
     ) in config
     assert lint(root) == {("mailsvc/mailer.py", 24, "MPS401")}
     # idempotent: nothing left to fix
@@ -61,9 +66,22 @@ def test_diff_shows_every_file_and_writes_nothing(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in root.rglob("*.py")}
     proc = fix(root, "--diff", "mailsvc/mailer.py")
     assert proc.returncode == 1
-    assert "--- mailsvc/config.py" in proc.stdout
-    assert "+LOGON_FLAGS = mapi.MAPI_EXTENDED" in proc.stdout
+    assert "--- a/mailsvc/config.py\n+++ b/mailsvc/config.py\n" in proc.stdout
+    assert "-LOGON_FLAGS = mapi.MAPI_EXTENDED | mapi.MAPI_USE_DEFAULT\n" in proc.stdout
+    assert "+LOGON_FLAGS = (\n" in proc.stdout
     assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+
+
+def test_the_other_module_follows_the_line_limit_of_the_config(tmp_path: Path) -> None:
+    root = copy(tmp_path)
+    (root / "setup.cfg").write_text("[flake8]\nmax-line-length = 100\n", encoding="utf-8")
+    proc = fix(root, "mailsvc/mailer.py")
+    assert proc.returncode == 1, proc.stderr
+    config = (root / "mailsvc/config.py").read_text(encoding="utf-8")
+    assert (
+        "LOGON_FLAGS = mapi.MAPI_EXTENDED | mapi.MAPI_USE_DEFAULT | mapi.MAPI_NT_SERVICE"
+        " | mapi.MAPI_NO_MAIL\n"
+    ) in config
 
 
 def test_a_constant_read_elsewhere_is_fixed_at_the_call(tmp_path: Path) -> None:

@@ -257,7 +257,9 @@ class ThreadModel:
 
     def _com_before(self, point: Point) -> bool:
         """A COM initialization of the call's function precedes it in the text, or
-        either is in a loop (a later turn runs after an earlier one)."""
+        either is in a loop (a later turn runs after an earlier one).  A call of a
+        function that may initialize COM (directly or through its own calls, on the
+        same thread) is one of the points (see ``__init__``)."""
         for com in self._com_points.get(point.function, ()):
             if com.index < point.index:
                 return True

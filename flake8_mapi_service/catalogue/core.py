@@ -213,7 +213,9 @@ RULES: List[Rule] = [
             "none comes before it in its own function (or either is in a loop), none comes "
             "before the call that leads to it in a function that calls it (in any module of "
             "the project, through any number of calls), and no method of the service thread "
-            "(`__init__`, `SvcRun`, `SvcDoRun`) that reaches it has one."
+            "(`__init__`, `SvcRun`, `SvcDoRun`) that reaches it has one. COM is initialized "
+            "per thread: a thread's target starts with nothing initialized, whatever the "
+            "thread that started it did."
         ),
         rationale=(
             "`MAPI_NO_COINIT` tells MAPI not to initialize COM because the caller already "
@@ -239,12 +241,12 @@ RULES: List[Rule] = [
             "...)`) is not: a new thread starts without COM. A call, before it, of a "
             "function that initializes COM (directly or through calls, in any module: "
             "`self.setup_com()` or `com.setup()`, then `MAPIInitialize`) counts as a COM "
-            "initialization; one in a function that is not on the way to the call does "
-            "not. In `__init__`, `SvcRun` and `SvcDoRun` one counts "
-            "wherever it stands, even after the call that leads to `MAPIInitialize` (not "
-            "after a `MAPIInitialize` of the same method). Importing `pythoncom` initializes "
-            "COM on the importing thread, which is not the service thread; it does not "
-            "count. " + _CONTEXTS
+            "initialization, and so does one in a loop around the call; one in a function "
+            "that is not on the way to the call does not. In `__init__`, `SvcRun` and "
+            "`SvcDoRun` one counts wherever it stands, even after the call that leads to "
+            "`MAPIInitialize` (not after a `MAPIInitialize` of the same method). Importing "
+            "`pythoncom` initializes COM on the importing thread, which is not the service "
+            "thread; it does not count. " + _CONTEXTS
         ),
     ),
     Rule(

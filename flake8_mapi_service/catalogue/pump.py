@@ -374,7 +374,10 @@ RULES: List[Rule] = [
             "(0x100) is set. `QS_ALLEVENTS` and `QS_ALLINPUT` (0xFF or 0x4FF) include them. "
             "The mask is the 4th argument of pywin32's `MsgWaitForMultipleObjects`, the "
             "3rd of `MsgWaitForMultipleObjectsEx`, and the 5th/4th of the ctypes "
-            "`user32` functions; it is evaluated like any flag word."
+            "`user32` functions; it is evaluated like any flag word. `fix` adds "
+            "`QS_ALLPOSTMESSAGE` (0x100): as a number to a mask written in numbers, else "
+            "by the file's own name for it, else as a new module constant (pywin32's "
+            "`win32con` and `win32event` do not define it)."
         ),
         rationale=(
             "MAPI and COM talk to the MAPI thread with posted messages. A wake mask of "
@@ -410,5 +413,6 @@ RULES: List[Rule] = [
             "A mask that cannot be evaluated, or sets the bits on some paths only, is not "
             "reported; nor is a call with a timeout of 0 (a poll, which never sleeps)."
         ),
+        fixable=True,
     ),
 ]

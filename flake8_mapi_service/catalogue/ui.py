@@ -157,6 +157,7 @@ RULES: List[Rule] = [
             "reported here (MPS301 reports every Simple MAPI call in a service). Flags set "
             "on some paths only are not reported. " + _CONTEXTS
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS203",
@@ -247,6 +248,7 @@ RULES: List[Rule] = [
             + " "
             + _CONTEXTS
         ),
+        fixable=True,
     ),
     Rule(
         code="MPS205",

@@ -10,8 +10,9 @@ bits are missing or unwanted.  The package's parts, in the order a fix runs:
   file's own spelling of the constants;
 - ``cst_edits``: the libcst pieces edits are made of (``|`` chains,
   arguments, whitespace);
+- ``render``: the edits as text (one code generation, new code spliced in);
 - ``verify``: one file, every candidate re-parsed, compiled and analysed
-  again, plans retried one by one when a combined edit fails;
+  again, the failing plans found by halving when a combined edit fails;
 - ``config``: what flake8 would not report (its config files, ``# noqa``);
 - ``command``: the subcommand (files, ``--diff``, atomic writes).
 """

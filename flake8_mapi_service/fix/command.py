@@ -6,7 +6,7 @@ import argparse
 import difflib
 import os
 import sys
-from typing import Iterator, List, Sequence
+from typing import Dict, Iterator, List, Sequence
 
 from ..analysis.atomic import write_atomically
 from ..analysis.link import display_path
@@ -30,11 +30,14 @@ def iter_python_files(paths: Sequence[str]) -> Iterator[str]:
 
 
 def _diff(path: str, old: str, new: str) -> str:
+    """A unified diff ``git apply`` takes: ``a/`` and ``b/`` before the path, relative
+    to the current folder when the file is inside it."""
+    name = diff_path(path)
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
-        fromfile=path,
-        tofile=path,
+        fromfile=f"a/{name}",
+        tofile=f"b/{name}",
     )
     out: List[str] = []
     for line in lines:
@@ -42,6 +45,35 @@ def _diff(path: str, old: str, new: str) -> str:
             line += "\n\\ No newline at end of file\n"
         out.append(line)
     return "".join(out)
+
+
+def diff_path(path: str) -> str:
+    """``path`` as a diff names it: relative to the current folder with ``/`` when it
+    is inside it, else from the root of its file system."""
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    try:
+        inside = os.path.commonpath([absolute, here]) == here
+    except ValueError:  # another drive
+        inside = False
+    if inside:
+        return os.path.relpath(absolute, here).replace(os.sep, "/")
+    # outside: from the root of its file system (``git apply`` refuses absolute names)
+    return os.path.splitdrive(absolute)[1].replace(os.sep, "/").lstrip("/")
+
+
+def max_line_length(args: argparse.Namespace, config: Dict[str, str]) -> int:
+    """flake8's ``max-line-length``: the option, else the config's, else 79."""
+    value = getattr(args, "max_line_length", None)
+    if value is None:
+        raw = config.get("max-line-length", "").strip() or "79"
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"max-line-length must be a number, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"max-line-length must be a positive number, not {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
             in ("1", "true", "yes", "on"),
             no_cache=True,
         )
+        length = max_line_length(args, config)
     except ValueError as exc:
         print(f"flake8-mapi-service fix: {exc}", file=sys.stderr)
         return 2
@@ -86,7 +119,12 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:
             outcome = fix_bytes(
-                data, path, settings, ignored_codes(config, path), noqa_disabled(config)
+                data,
+                path,
+                settings,
+                ignored_codes(config, path),
+                noqa_disabled(config),
+                max_line_length=length,
             )
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             print(f"{path}: not fixed: analysis failed ({type(exc).__name__})", file=sys.stderr)
@@ -103,16 +141,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}:{line}:{col}: {code} not fixed: {reason}", file=report)
         fixed_count += len(outcome.fixes)
         left_count += len(outcome.left)
-        changes = [(path, outcome.original, outcome.fixed)] if outcome.changed else []
+        changes = (
+            [(path, outcome.original, outcome.fixed, outcome.encoding)] if outcome.changed else []
+        )
         changes += [
-            (display_path(c.path), c.original, c.fixed)
+            (display_path(c.path), c.original, c.fixed, None)
             for c in outcome.others
             if c.fixed != c.original
         ]
-        for changed_path, original, fixed in changes:
+        for changed_path, original, fixed, known in changes:
             changed_files += 1
             if args.diff:
-                encoding = encoding_of(original)
+                encoding = known or encoding_of(original)
                 _write_out(
                     _diff(
                         changed_path,

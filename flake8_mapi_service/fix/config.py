@@ -20,7 +20,6 @@ import os
 import re
 from typing import Dict, List, Sequence, Set, Tuple
 
-import libcst as cst
 from flake8.defaults import EXCLUDE
 from flake8.processor import FileProcessor
 from flake8.utils import normalize_path, normalize_paths, parse_comma_separated_list
@@ -130,7 +129,7 @@ def _processor(code: str, disable_noqa: bool) -> FileProcessor:
 
 
 def silenced_findings(
-    module: cst.Module,
+    text: str,
     positions: Positions,
     findings: Sequence[Finding],
     ignore: Tuple[str, ...],
@@ -143,7 +142,7 @@ def silenced_findings(
     fixable = [f for f in findings if f.code in FIXABLE]
     if not fixable:
         return out
-    processor = _processor(module.code, disable_noqa)
+    processor = _processor(text, disable_noqa)
     skipped = processor.should_ignore_file()
     for f in fixable:
         key = (f.site.index, f.code)

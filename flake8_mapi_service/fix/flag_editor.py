@@ -7,18 +7,21 @@ tuple, a ctypes structure built positionally or by keyword, ``x.ulFlags =
 a name used there, when nothing else uses that name; otherwise the call itself
 (``flags`` becomes ``flags | MAPI_NT_SERVICE``).  Constants are spelled in the
 file's own dialect: the bare name where it is imported or defined,
-``mapi.MAPI_NT_SERVICE`` where the pywin32 module is imported as ``mapi``,
-otherwise a new module constant placed beside the file's other constants.
-MPS201 removes the UI constants (or their numbers) from the ``|`` chains where
-they are written; a UI bit that comes from elsewhere is masked out (``flags &
-~MAPI_PASSWORD_UI``).  The editor records node replacements; ``result``
-applies them with one transformer.
+``mapi.MAPI_NT_SERVICE`` where the pywin32 module is imported as ``mapi`` and
+defines it, a number in a wake mask written in numbers, otherwise a new module
+constant placed beside the file's other constants.  MPS201 and MPS202 remove the
+UI constants (or their numbers) from the ``|`` chains where they are written; a
+UI bit that comes from elsewhere is masked out (``flags & ~MAPI_PASSWORD_UI``).
+The editor records node replacements (with other layouts of an addition to a
+chain written over lines); ``result`` writes them (``render``), wrapping what
+would make a line too long.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -39,29 +42,54 @@ from .cst_edits import (
     LOW_PRECEDENCE,
     Assigns,
     NameUses,
-    Replace,
+    Terms,
     append_args,
     bitor,
     build,
     clean,
+    comment_texts,
     const_name,
     constant_anchor,
-    contains,
-    contains_other,
     count_calls,
+    descendants,
     import_anchor,
+    is_constant_stmt,
     is_zero,
     join_terms,
     names_in,
+    number_like,
     space,
     spine,
     strip_terms,
+    wrapped,
+    zero_like,
 )
-from .plans import LITERALS, UI_NAMES, VALUES, Plan
+from .plans import LITERALS, PYWIN32_MAPI, REMOVABLE, VALUES, Plan, same_dword
+from .render import Choice, code_with_spans, render_within
 
 _MAX_DEPTH = 8
 #: calls the flag evaluation sees through: ``c_ulong(FLAGS)`` is FLAGS
 _NUMBER_CALLS = frozenset({"ctypes.c_ulong", "ctypes.c_uint", "ctypes.c_uint32", "builtins.int"})
+
+
+def _breaks(op: cst.BitOr) -> bool:
+    """The chain breaks its lines at this operator (in brackets, or with a backslash)."""
+    for ws in (op.whitespace_before, op.whitespace_after):
+        if isinstance(ws, cst.ParenthesizedWhitespace):
+            return True
+        if isinstance(ws, cst.SimpleWhitespace) and "\n" in ws.value:
+            return True
+    return False
+
+
+def _integer_value(stmt: cst.CSTNode) -> Optional[str]:
+    """The literal of ``NAME = <integer>`` (a hexadecimal or decimal model to follow)."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign) and isinstance(small.value, cst.Integer):
+            value = small.value.value
+            return value if value.replace("_", "").lower() not in ("0", "0x0") else None
+    return None
 
 
 class CannotFix(Exception):
@@ -72,15 +100,18 @@ class CannotFix(Exception):
 class _Edit:
     new: cst.CSTNode
     signature: object
+    #: other ways to write ``new`` that keep a comment ending its last line there
+    variants: List[cst.CSTNode] = field(default_factory=list)
 
 
 class Builder:
     """Collects the edits of a set of plans on one analysed module."""
 
-    def __init__(self, an: Analysis, mask_all: bool = False) -> None:
+    def __init__(self, an: Analysis, mask_all: Collection[int] = ()) -> None:
         self.an = an
-        #: MPS201: mask the UI bits out even where removing their terms looks enough
-        self.mask_all = mask_all
+        #: MPS201: the plans (by site index) whose UI bits are masked out even where
+        #: removing their terms looks enough
+        self.mask_all = frozenset(mask_all)
         self.resolver = an.resolver
         self.module = an.model.module
         self.replace: Dict[cst.CSTNode, _Edit] = {}
@@ -93,24 +124,41 @@ class Builder:
         self._plan: Optional[Plan] = None
         #: the plan's call is in another module (``edit_definition``)
         self._foreign = False
+        #: what the current plan changed, to undo it: (kind, key, previous value)
+        self._journal: List[Tuple[str, Any, Any]] = []
+        #: every node inside a replaced node (none of them may be replaced too)
+        self._covered: Set[cst.CSTNode] = set()
+        #: replaced node -> the site indices of the plans that need that edit
+        self._owners: Dict[cst.CSTNode, List[int]] = {}
+        #: new node -> other ways to write it (``_append``), for ``_set``
+        self._variants: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
+        #: the plans whose edit would make a line too long (``result``)
+        self.too_long: List[int] = []
+        self._result: Optional[Tuple[Optional[int], Optional[str]]] = None
 
     # -- public ----------------------------------------------------------------------
     def add(self, plans: Sequence[Plan]) -> Dict[int, str]:
         """Register the edits of ``plans``; returns {site index: reason} for those it skips."""
+        self._result = None
         for plan in plans:
             node = self._flag_node(plan)
             if isinstance(node, cst.BaseExpression):
                 self._allowed.setdefault(plan.signature, set()).add(node)
         skipped: Dict[int, str] = {}
         for plan in plans:
-            saved = (dict(self.replace), dict(self.new_constants), dict(self.inserted))
+            # linear in the plans: a plan's edits are journalled and undone when it
+            # cannot be made, and the nesting check looks at its new nodes only
+            self._journal = []
             try:
                 self._plan = plan
                 self._site(plan)
                 self._check_nesting()
             except CannotFix as exc:
-                self.replace, self.new_constants, self.inserted = saved
+                self._undo()
                 skipped[plan.site.index] = str(exc)
+            else:
+                self._commit()
+            self._journal = []
         return skipped
 
     def edit_definition(self, value: cst.BaseExpression, scope: Scope, plan: Plan) -> Optional[str]:
@@ -118,6 +166,8 @@ class Builder:
         call is not in this module).  Returns why it cannot, or None."""
         self._plan = plan
         self._foreign = True
+        self._result = None
+        self._journal = []
         try:
             if plan.kind == "init":
                 self._init(value, scope, {value}, 1)
@@ -125,22 +175,42 @@ class Builder:
                 self._flags(value, scope, {value}, 1)
             self._check_nesting()
         except CannotFix as exc:
-            self.replace, self.new_constants = {}, {}
+            self._undo()
             return str(exc)
+        self._commit()
         return None
 
-    def result(self) -> Optional[cst.Module]:
-        if not self.replace and not self.new_constants:
-            return None
-        module = self.module.visit(Replace({k: e.new for k, e in self.replace.items()}))
-        if self.new_constants:
-            module = self._insert_constants(module)
-        return module
+    def result(self, max_length: Optional[int] = None) -> Optional[str]:
+        """The module's new code (None: nothing to change), no line made longer than
+        ``max_length`` that was within it; None too when some edit cannot be written so
+        (``too_long`` lists the plans, by site index)."""
+        if self._result is not None and self._result[0] == max_length:
+            return self._result[1]
+        text: Optional[str] = None
+        self.too_long = []
+        if self.replace or self.new_constants:
+            module = self.module
+            if self.new_constants:
+                module = self._insert_constants(module)
+            choices = [
+                Choice(
+                    old,
+                    [(edit.new, False)] + [(v, True) for v in edit.variants],
+                    wrapped,  # type: ignore[arg-type]
+                )
+                for old, edit in self.replace.items()
+            ]
+            text, failed = render_within(module, choices, max_length)
+            if failed:
+                self.too_long = sorted({i for node in failed for i in self._owners.get(node, [])})
+                text = None
+        self._result = (max_length, text)
+        return text
 
     # -- sites ---------------------------------------------------------------------------
     @staticmethod
     def _flag_node(plan: Plan) -> object:
-        return argument(plan.site.node, 0 if plan.kind == "init" else 3)
+        return argument(plan.site.node, plan.index)
 
     def _site(self, plan: Plan) -> None:
         site = plan.site
@@ -163,16 +233,18 @@ class Builder:
         call = site.node
         if any(a.keyword is not None or a.star for a in call.args):
             raise CannotFix("the call uses keyword or star arguments")
-        if site.flavour == "ctypes" or site.key != MAPI_LOGON_EX:
+        if site.flavour == "ctypes":
             raise CannotFix("the flags argument is missing from a ctypes call")
         n = len(call.args)
         flags = join_terms([self._ref(name, site.scope) for name in plan.add])
-        if n == 3:
+        if site.key == MAPI_LOGON_EX and n == 2:
+            new = [cst.Arg(cst.Name("None")), cst.Arg(flags)]  # the password, then the flags
+        elif n == plan.index and (site.key == MAPI_LOGON_EX or plan.kind == "open"):
             new = [cst.Arg(flags)]
-        elif n == 2:
-            new = [cst.Arg(cst.Name("None")), cst.Arg(flags)]
-        else:
+        elif site.key == MAPI_LOGON_EX:
             raise CannotFix("MAPILogonEx needs its profile name before flags can be added")
+        else:
+            raise CannotFix("the arguments before the flags are missing too")
         self._set(call, append_args(call, new))
 
     # -- MAPIInitialize's argument --------------------------------------------------------
@@ -189,7 +261,9 @@ class Builder:
             site = plan.site
             # byref(...) and the structure are two new calls inside this one: the calls
             # after them move two places in pre-order
-            self.inserted[site.index + count_calls(site.node.func)] = 2
+            at = site.index + count_calls(site.node.func)
+            self._journal.append(("inserted", at, self.inserted.get(at)))
+            self.inserted[at] = 2
             return
         if isinstance(expr, cst.Name) and expr.value == "None":
             tup = cst.Tuple(
@@ -472,29 +546,46 @@ class Builder:
         return expr
 
     def _remove(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
-        """``expr`` without the plan's UI constants (named, or as their numbers) in its
-        ``|`` chains; a UI bit that comes from elsewhere is masked out."""
-        remove = self._current.remove
-        bits = {UI_NAMES[name]: name for name in remove}
+        """``expr`` without the terms that set the plan's UI bits (the constants, by
+        name or as their numbers, in its ``|`` chains); a UI bit that comes from
+        elsewhere is masked out."""
+        plan = self._current
+        table = REMOVABLE[plan.kind]
+        clear = 0
+        for name in plan.remove:
+            clear |= table[name]
+        # a term goes when it sets some bit to clear and nothing else
+        terms = {name: bit for name, bit in table.items() if bit & clear}
+        numbers = {bit: name for name, bit in terms.items()}
 
         def ui_term(term: cst.BaseExpression) -> Optional[str]:
             name = const_name(term)
-            if name in remove:
+            if name in terms:
                 return name
             if isinstance(term, cst.Integer):
                 try:
-                    return bits.get(int(term.value.replace("_", ""), 0))
+                    return numbers.get(int(term.value.replace("_", ""), 0))
                 except ValueError:
                     return None
             return None
 
         stripped, found = strip_terms(expr, ui_term)
         if stripped is None:
-            stripped = cst.Integer("0", lpar=expr.lpar, rpar=expr.rpar)
-        still = names_in(stripped) & remove
-        if self.mask_all:
-            still = set(remove)  # a retry: the bits also come from something the chain uses
-        missing = sorted((remove - found) | still, key=list(UI_NAMES).index)
+            stripped = zero_like(expr)
+        cleared = 0
+        for name in found:
+            cleared |= terms[name]
+        still = names_in(stripped) & set(terms)
+        missing = [
+            name
+            for name in table
+            if name in plan.remove
+            and (
+                table[name] & ~cleared
+                or any(terms[n] & table[name] for n in still)
+                or plan.site.index in self.mask_all  # a retry: the bits also come from elsewhere
+            )
+        ]
         if not missing:
             return stripped
         # the bit comes from something else (a variable, a number): mask it out here
@@ -513,42 +604,101 @@ class Builder:
         return masked
 
     def _append(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
-        """``expr | NEW | ...`` in the layout of its own ``|`` chain."""
+        """``expr | NEW | ...`` in the layout of its own ``|`` chain: a chain written one
+        operand a line (or an operand in parentheses spread over lines) gets the new
+        operands a line each; otherwise on the same line.  For a chain written over
+        lines, two more ways are recorded for the render (``_set``): the new operands on
+        the last operand's line, and on lines of their own before it, either of which
+        keeps a comment that ends the last operand's line there."""
         terms, outer_lpar, outer_rpar = spine(expr)
         first = terms[0][1]
-        additions = [self._ref(name, scope) for name in self._current.add]
+        additions = [self._addition(name, terms, scope) for name in self._current.add]
+        #: an operator that starts a new line, in the chain's layout (None: one line)
+        line_op: Optional[cst.BitOr] = None
+        last_op = next((op for op, _ in reversed(terms) if op is not None), None)
         if len(terms) == 1 and is_zero(first):
             terms = [(None, additions[0].with_changes(lpar=first.lpar, rpar=first.rpar))]
             additions = additions[1:]
         elif len(terms) == 1 and isinstance(first, LOW_PRECEDENCE) and not first.lpar:
             terms = [(None, first.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))]
-        last_op = next((op for op, _ in reversed(terms) if op is not None), None)
+        elif (
+            len(terms) == 1
+            and first.lpar
+            and isinstance(first.lpar[-1].whitespace_after, cst.ParenthesizedWhitespace)
+        ):
+            # an operand in parentheses spread over lines: the new operands go inside,
+            # each on a line indented like the operand's
+            opening = first.lpar[-1].whitespace_after
+            assert isinstance(opening, cst.ParenthesizedWhitespace)
+            outer_lpar, outer_rpar = first.lpar, first.rpar
+            terms = [(None, first.with_changes(lpar=[], rpar=[]))]
+            line_op = cst.BitOr(whitespace_before=clean(opening), whitespace_after=space())
+        elif last_op is not None and _breaks(last_op):
+            line_op = cst.BitOr(
+                whitespace_before=clean(last_op.whitespace_before),
+                whitespace_after=clean(last_op.whitespace_after),
+            )
+        original_terms, original_rpar = list(terms), list(outer_rpar)
         for i, term in enumerate(additions):
-            if last_op is not None:
-                before = clean(last_op.whitespace_before)
-                if i == 0 and outer_rpar and isinstance(before, cst.ParenthesizedWhitespace):
-                    # one term per line: the last term's comment stays on its line
-                    closing = outer_rpar[-1].whitespace_before
-                    if (
-                        isinstance(closing, cst.ParenthesizedWhitespace)
-                        and closing.first_line.comment is not None
-                    ):
-                        before = before.with_changes(first_line=closing.first_line)
-                        outer_rpar = list(outer_rpar[:-1]) + [
-                            outer_rpar[-1].with_changes(
-                                whitespace_before=closing.with_changes(
-                                    first_line=cst.TrailingWhitespace()
-                                )
-                            )
-                        ]
-                op = cst.BitOr(
-                    whitespace_before=before,
-                    whitespace_after=clean(last_op.whitespace_after),
+            if line_op is None:
+                terms.append((bitor(), term))
+                continue
+            before, after = line_op.whitespace_before, line_op.whitespace_after
+            # the first closing parenthesis on a line of its own ends the last operand's
+            # line (a comment there is the last operand's)
+            k = next(
+                (
+                    k
+                    for k, paren in enumerate(outer_rpar)
+                    if isinstance(paren.whitespace_before, cst.ParenthesizedWhitespace)
+                ),
+                None,
+            )
+            closing = outer_rpar[k].whitespace_before if k is not None else None
+            if (
+                i == 0
+                and k is not None
+                and isinstance(closing, cst.ParenthesizedWhitespace)
+                and closing.first_line.comment is not None
+            ):
+                # the last operand's comment before the closing parenthesis stays on its
+                # line: before the new operator (operators lead the lines) or after it
+                if isinstance(before, cst.ParenthesizedWhitespace):
+                    before = before.with_changes(first_line=closing.first_line)
+                else:
+                    assert isinstance(after, cst.ParenthesizedWhitespace)
+                    after = after.with_changes(first_line=closing.first_line)
+                outer_rpar = list(outer_rpar)
+                outer_rpar[k] = outer_rpar[k].with_changes(
+                    whitespace_before=closing.with_changes(first_line=cst.TrailingWhitespace())
                 )
-            else:
-                op = bitor()
-            terms.append((op, term))
-        return build(terms, outer_lpar, outer_rpar)
+            terms.append((cst.BitOr(whitespace_before=before, whitespace_after=after), term))
+        result = build(terms, outer_lpar, outer_rpar)
+        if additions and line_op is not None:
+            # a comment past the closing parenthesis (not the chain's) would end the new
+            # last line instead: the render falls back to these when it does
+            same_line = original_terms + [(bitor(), term) for term in additions]
+            last_op_now, last_term = original_terms[-1]
+            before_last: Terms = list(original_terms[:-1])
+            for i, term in enumerate(additions):
+                # the first new operand takes the last one's place (and its operator)
+                before_last.append((last_op_now if i == 0 else line_op, term))
+            before_last.append((line_op, last_term))
+            self._variants[result] = [
+                build(same_line, outer_lpar, original_rpar),
+                build(before_last, outer_lpar, original_rpar),
+            ]
+        return result
+
+    def _addition(self, name: str, terms: Terms, scope: Scope) -> cst.BaseExpression:
+        """How to write constant ``name`` added to the chain of ``terms``: a wake mask
+        written in numbers only gets a number like its first (``0x0100``, ``256``);
+        else the constant as the file spells it."""
+        if self._current.kind == "wake":
+            numbers = [term for _, term in terms if isinstance(term, cst.Integer)]
+            if numbers and len(numbers) == len(terms) and not is_zero(numbers[0]):
+                return cst.Integer(number_like(VALUES[name], numbers[0].value))
+        return self._ref(name, scope)
 
     def _add_terms(self, expr: cst.BaseExpression, scope: Scope) -> cst.BaseExpression:
         return join_terms([expr] + [self._ref(name, scope) for name in self._current.add])
@@ -621,9 +771,7 @@ class Builder:
         key = (id(owner), name)
         found = self._uses.get(key)
         if found is None:
-            visitor = NameUses(name)
-            owner.node.visit(visitor)
-            found = visitor.nodes
+            found = NameUses(name, owner.node).nodes
             self._uses[key] = found
         return found
 
@@ -631,36 +779,42 @@ class Builder:
         found = self._assigns.get(id(owner))
         if found is None:
             found = Assigns(owner.node)
-            owner.node.visit(found)
             self._assigns[id(owner)] = found
         return found
 
     # -- constants ------------------------------------------------------------------------
     def _ref(self, name: str, scope: Scope) -> cst.BaseExpression:
-        """How this file spells constant ``name`` in ``scope``."""
+        """How this file spells constant ``name`` in ``scope``: its own name for it,
+        pywin32's mapi module where that module has it, else a new module constant."""
         if self._bare_ok(name, scope):
             return cst.Name(name)
-        alias = self._module_alias(scope)
+        alias = self._module_alias(scope) if name in PYWIN32_MAPI else None
         if alias is not None:
             return cst.Attribute(value=cst.Name(alias), attr=cst.Name(name))
         if name in self.an.model.scope.bindings:
             raise CannotFix(f"{name} is bound to something else in this module")
         if self.resolver.binding_scope(name, scope) is not None:
             raise CannotFix(f"{name} is bound to something else here")
-        self.new_constants[name] = None
+        if name not in self.new_constants:
+            self.new_constants[name] = None
+            self._journal.append(("constant", name, None))
         return cst.Name(name)
 
     def _bare_ok(self, name: str, scope: Scope) -> bool:
         owner = self.resolver.binding_scope(name, scope)
         if owner is None:
-            return self.resolver.name_ref(name, scope) == f"{MAPI_MODULE}.{name}"
+            # a star import of pywin32's mapi module, which must really define it
+            return (
+                name in PYWIN32_MAPI
+                and self.resolver.name_ref(name, scope) == f"{MAPI_MODULE}.{name}"
+            )
         if owner.kind != "module" or name in owner.volatile:
             return False
         value = self.an.flow.module_value(name)
         if value is None:
             return False
-        bits = as_bits(resolve(value, self.an.flow.env))
-        return bits.exact and bits.val == VALUES[name]
+        # flag words are DWORDs: -1 may stand for 0xFFFFFFFF (Bits are unbounded ints)
+        return same_dword(as_bits(resolve(value, self.an.flow.env)), VALUES[name])
 
     def _module_alias(self, scope: Scope) -> Optional[str]:
         """A name of the pywin32 mapi module visible in ``scope``: the one the call itself
@@ -679,10 +833,24 @@ class Builder:
     def _insert_constants(self, module: cst.Module) -> cst.Module:
         body = list(module.body)
         original = list(self.module.body)
-        anchor = constant_anchor(original)
-        edited = set(self.replace)
+        names = sorted(self.new_constants, key=list(VALUES).index)
+        prefix = names[0].split("_", 1)[0] + "_"
+        anchor = constant_anchor(original, prefix)
+        # written like the file's constant of the same family (``QS_TIMER = 0x0010``)
+        model: Optional[str] = None
+        if anchor is not None and (is_constant_stmt(original[anchor]) or "").startswith(prefix):
+            model = _integer_value(original[anchor])
+        # the first top-level statement that holds an edit
+        _, spans = code_with_spans(self.module, [*self.replace, *original])
+        starts = [spans[n].start for n in self.replace if n in spans]
+        first_at = min(starts) if starts else None
         first_edit = next(
-            (i for i, stmt in enumerate(original) if contains(stmt, edited)), len(original)
+            (
+                i
+                for i, stmt in enumerate(original)
+                if first_at is not None and stmt in spans and spans[stmt].end > first_at
+            ),
+            len(original),
         )
         after_import = False
         if anchor is None:
@@ -692,13 +860,14 @@ class Builder:
             position = first_edit
             after_import = False
         new: List[cst.SimpleStatementLine] = []
-        for name in sorted(self.new_constants, key=list(VALUES).index):
+        for name in names:
+            literal = LITERALS[name] if model is None else number_like(VALUES[name], model)
             new.append(
                 cst.SimpleStatementLine(
                     body=[
                         cst.Assign(
                             targets=[cst.AssignTarget(cst.Name(name))],
-                            value=cst.Integer(LITERALS[name]),
+                            value=cst.Integer(literal),
                         )
                     ]
                 )
@@ -727,14 +896,68 @@ class Builder:
         existing = self.replace.get(node)
         if existing is not None:
             if existing.signature == signature:
+                self._journal.append(("share", node, None))
                 return
             raise CannotFix("another fix changes the same flags differently")
-        self.replace[node] = _Edit(new, signature)
+        old_comments = comment_texts(node)
+        if old_comments and Counter(old_comments) - Counter(comment_texts(new)):
+            raise CannotFix("the edit would lose a comment")
+        variants = [
+            v
+            for v in self._variants.pop(new, [])
+            if not (old_comments and Counter(old_comments) - Counter(comment_texts(v)))
+        ]
+        self.replace[node] = _Edit(new, signature, variants)
+        self._journal.append(("replace", node, None))
 
     def _check_nesting(self) -> None:
-        nodes = set(self.replace)
-        if len(nodes) < 2:
-            return
-        for node in nodes:
-            if contains_other(node, nodes):
+        """No node this plan replaces holds, or is held by, another replaced node."""
+        for kind, node, _ in self._journal:
+            if kind != "replace":
+                continue
+            if node in self._covered:
                 raise CannotFix("another fix changes an overlapping expression")
+            for inner in descendants(node):
+                if inner in self.replace:
+                    raise CannotFix("another fix changes an overlapping expression")
+
+    def _commit(self) -> None:
+        index = self._current.site.index
+        for kind, node, _ in self._journal:
+            if kind == "replace":
+                self._covered.update(descendants(node))
+            if kind in ("replace", "share"):
+                self._owners.setdefault(node, []).append(index)
+
+    def units(self, plans: Sequence[Plan]) -> List[List[Plan]]:
+        """``plans`` grouped by the edits they share (plans whose calls use one
+        constant change it together), in their order."""
+        parent: Dict[int, int] = {p.site.index: p.site.index for p in plans}
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for owners in self._owners.values():
+            for other in owners[1:]:
+                if owners[0] in parent and other in parent:
+                    parent[root(other)] = root(owners[0])
+        groups: Dict[int, List[Plan]] = {}
+        for plan in plans:
+            groups.setdefault(root(plan.site.index), []).append(plan)
+        return list(groups.values())
+
+    def _undo(self) -> None:
+        for kind, key, previous in reversed(self._journal):
+            if kind == "replace":
+                self.replace.pop(key, None)
+            elif kind == "share":
+                pass
+            elif kind == "constant":
+                self.new_constants.pop(key, None)
+            elif previous is None:
+                self.inserted.pop(key, None)
+            else:
+                self.inserted[key] = previous

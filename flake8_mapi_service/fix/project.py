@@ -64,7 +64,7 @@ def plan_constant(an: Analysis, plan: Plan) -> Optional[Constant]:
 
 
 def _flag_expression(plan: Plan) -> object:
-    return argument(plan.site.node, 0 if plan.kind == "init" else 3)
+    return argument(plan.site.node, plan.index)
 
 
 def uses_elsewhere(link: Link, project: Project, constant: Constant, here: str) -> bool:
@@ -190,9 +190,10 @@ def reads_in(an: Analysis, constant: Constant) -> List[cst.CSTNode]:
 class ConstantEdit:
     """Adds the missing bits to another module's flags constant, verified."""
 
-    def __init__(self, an: Analysis, settings: Settings) -> None:
+    def __init__(self, an: Analysis, settings: Settings, max_length: Optional[int] = 79) -> None:
         self.an = an
         self.settings = settings
+        self.max_length = max_length
         view = an.view
         assert view is not None
         self.view: View = view
@@ -227,10 +228,7 @@ class ConstantEdit:
         builder = Builder(other)
         if builder.edit_definition(value, model.scope, plan) is not None:
             return None
-        result = builder.result()
-        if result is None:
-            return None
-        return result.code
+        return builder.result(self.max_length)
 
     def analyse(self, path: str, text: str) -> Optional[Tuple[Analysis, List[Finding]]]:
         module = parse(text)

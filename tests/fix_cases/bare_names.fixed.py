@@ -22,7 +22,9 @@ class ImportService(win32serviceutil.ServiceFramework):
         pythoncom.OleInitialize()
         MAPIInitialize((MAPI_INIT_VERSION, MAPI_NT_SERVICE))
         try:
-            session = MAPILogonEx(0, "Importer", None, MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL)
+            session = MAPILogonEx(0, "Importer", None, (
+                MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL
+            ))
             session.Logoff(0, 0, 0)
         finally:
             MAPIUninitialize()

@@ -15,5 +15,7 @@ class CrlfService(win32serviceutil.ServiceFramework):
     def SvcDoRun(self):
         session = ctypes.c_void_p()
         mapi32.MAPILogonEx(
-            0, b"Crlf", None, MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL, ctypes.byref(session)
+            0, b"Crlf", None, (
+                MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL
+            ), ctypes.byref(session)
         )

@@ -23,10 +23,16 @@ ole32 = ctypes.windll.ole32
 class Svc(win32serviceutil.ServiceFramework):
     def SvcDoRun(self):
         ole32.OleInitialize(None)
-        mapi32.MAPIInitialize(ctypes.byref(MapiInit(MAPI_INIT_VERSION, MAPI_NT_SERVICE)))
+        mapi32.MAPIInitialize(ctypes.byref(
+            MapiInit(MAPI_INIT_VERSION, MAPI_NT_SERVICE)
+        ))
         session = ctypes.c_void_p()
-        mapi32.MAPILogonEx(0, None, None, MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL, ctypes.byref(session))
-        mapi32.MAPIInitialize(ctypes.byref(MapiInit(MAPI_INIT_VERSION, MAPI_NT_SERVICE)))
+        mapi32.MAPILogonEx(0, None, None, (
+            MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL
+        ), ctypes.byref(session))
+        mapi32.MAPIInitialize(ctypes.byref(
+            MapiInit(MAPI_INIT_VERSION, MAPI_NT_SERVICE)
+        ))
         mapi32.MAPILogonEx(0, None, None, MAPI_NT_SERVICE, ctypes.byref(session))  # noqa: MPS103
         # flags are missing here: listed, not guessed
         mapi32.MAPILogonEx(0, None)

@@ -7,8 +7,8 @@ from ctypes import c_ulong
 import win32serviceutil
 
 MAPI_EXTENDED = 0x20
-MAPI_NT_SERVICE = 0x00010000
-MAPI_NO_MAIL = 0x00008000
+MAPI_NT_SERVICE = 0x10000
+MAPI_NO_MAIL = 0x8000
 mapi32 = ctypes.windll.mapi32
 
 

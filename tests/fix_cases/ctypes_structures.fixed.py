@@ -44,7 +44,11 @@ class JournalService(win32serviceutil.ServiceFramework):
         init2.ulFlags = MAPI_MULTITHREAD_NOTIFICATIONS | MAPI_NT_SERVICE
         mapi32.MAPIInitialize(ctypes.pointer(init2))
         mapi32.MAPIUninitialize()
-        mapi32.MAPIInitialize(byref(MAPIINIT_0(ulVersion=0, ulFlags=MAPI_NT_SERVICE)))
+        mapi32.MAPIInitialize(byref(MAPIINIT_0(
+            ulVersion=0, ulFlags=MAPI_NT_SERVICE
+        )))
         session = ctypes.c_void_p()
-        mapi32.MAPILogonEx(0, b"Journal", None, MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL, byref(session))
+        mapi32.MAPILogonEx(0, b"Journal", None, (
+            MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL
+        ), byref(session))
         mapi32.MAPIUninitialize()

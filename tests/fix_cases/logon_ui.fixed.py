@@ -31,7 +31,9 @@ class WatchService(win32serviceutil.ServiceFramework):
                 | mapi.MAPI_NO_MAIL,
             )
             session.Logoff(0, 0, 0)
-            session = mapi.MAPILogonEx(0, "Watch", None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
+            session = mapi.MAPILogonEx(0, "Watch", None, (
+                mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+            ))
             session.Logoff(0, 0, 0)
             session = mapi.MAPILogonEx(0, "Watch", None, mapi.MAPI_EXTENDED | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
             session.Logoff(0, 0, 0)

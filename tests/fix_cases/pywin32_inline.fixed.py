@@ -19,11 +19,17 @@ class HelpdeskService(win32serviceutil.ServiceFramework):
             session.Logoff(0, 0, 0)
             session = mapi.MAPILogonEx(0, PROFILE, None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)  # keep this comment
             session.Logoff(0, 0, 0)
-            session = mapi.MAPILogonEx(0, PROFILE, None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
+            session = mapi.MAPILogonEx(
+                0, PROFILE, None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+            )
             session.Logoff(0, 0, 0)
-            session = mapi.MAPILogonEx(0, PROFILE, None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
+            session = mapi.MAPILogonEx(
+                0, PROFILE, None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+            )
             session.Logoff(0, 0, 0)
-            session = mapi.MAPILogonEx(0, PROFILE, None, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
+            session = mapi.MAPILogonEx(0, PROFILE, None, (
+                mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+            ))
             session.Logoff(0, 0, 0)
         finally:
             mapi.MAPIUninitialize()

@@ -5,7 +5,12 @@ import win32serviceutil
 from win32com.mapi import mapi
 
 # how the service logs on
-LOGON_FLAGS = mapi.MAPI_EXTENDED | mapi.MAPI_USE_DEFAULT | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL  # no dialogs
+LOGON_FLAGS = (
+    mapi.MAPI_EXTENDED
+    | mapi.MAPI_USE_DEFAULT
+    | mapi.MAPI_NT_SERVICE
+    | mapi.MAPI_NO_MAIL
+)  # no dialogs
 SERVICE_INIT = (mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE)
 DEBUG_FLAGS = mapi.MAPI_EXTENDED
 
@@ -22,7 +27,9 @@ class ReportService(win32serviceutil.ServiceFramework):
             session.Logoff(0, 0, 0)
             session = mapi.MAPILogonEx(0, "Backup", None, LOGON_FLAGS)
             session.Logoff(0, 0, 0)
-            session = mapi.MAPILogonEx(0, "Debug", None, DEBUG_FLAGS | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
+            session = mapi.MAPILogonEx(0, "Debug", None, (
+                DEBUG_FLAGS | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+            ))
             session.Logoff(0, 0, 0)
         finally:
             mapi.MAPIUninitialize()

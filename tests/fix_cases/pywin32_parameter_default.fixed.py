@@ -6,12 +6,16 @@ import win32serviceutil
 from win32com.mapi import mapi
 
 
-def open_session(profile, flags=mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE):
+def open_session(profile, flags=(
+    mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE
+)):
     return mapi.MAPILogonEx(0, profile, None, flags)
 
 
 def open_admin_session(profile, flags=mapi.MAPI_EXTENDED):
-    return mapi.MAPILogonEx(0, profile, None, flags | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
+    return mapi.MAPILogonEx(0, profile, None, (
+        flags | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+    ))
 
 
 def initialize(flags=mapi.MAPI_NT_SERVICE):

@@ -15,10 +15,17 @@ class ArchiveService(win32serviceutil.ServiceFramework):
 
     def SvcDoRun(self):
         pythoncom.OleInitialize()
-        init = (mapi.MAPI_INIT_VERSION, mapi.MAPI_MULTITHREAD_NOTIFICATIONS | mapi.MAPI_NT_SERVICE)
+        init = (mapi.MAPI_INIT_VERSION, (
+            mapi.MAPI_MULTITHREAD_NOTIFICATIONS | mapi.MAPI_NT_SERVICE
+        ))
         mapi.MAPIInitialize(init)
         try:
-            flags = mapi.MAPI_EXTENDED | mapi.MAPI_USE_DEFAULT | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+            flags = (
+                mapi.MAPI_EXTENDED
+                | mapi.MAPI_USE_DEFAULT
+                | mapi.MAPI_NT_SERVICE
+                | mapi.MAPI_NO_MAIL
+            )
             session = mapi.MAPILogonEx(0, "Archive", None, flags)
             session.Logoff(0, 0, 0)
         finally:
@@ -31,12 +38,16 @@ class ArchiveService(win32serviceutil.ServiceFramework):
         mapi.MAPIInitialize((init[0], init[1] | mapi.MAPI_NT_SERVICE))
         flags = mapi.MAPI_EXTENDED
         log.info("logon flags %#x", flags)
-        session = mapi.MAPILogonEx(0, "Archive", None, flags | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL)
+        session = mapi.MAPILogonEx(0, "Archive", None, (
+            flags | mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_MAIL
+        ))
         session.Logoff(0, 0, 0)
         mapi.MAPIUninitialize()
 
     def built_up(self):
         flags = mapi.MAPI_EXTENDED
         flags |= mapi.MAPI_NO_MAIL
-        session = mapi.MAPILogonEx(0, "Archive", None, flags | mapi.MAPI_NT_SERVICE)
+        session = mapi.MAPILogonEx(0, "Archive", None, (
+            flags | mapi.MAPI_NT_SERVICE
+        ))
         session.Logoff(0, 0, 0)

@@ -11,7 +11,9 @@ class CleanupService(win32serviceutil.ServiceFramework):
         pythoncom.OleInitialize()
         MAPIInitialize((MAPI_INIT_VERSION, MAPI_NT_SERVICE))
         try:
-            session = MAPILogonEx(0, "Cleanup", None, MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL)
+            session = MAPILogonEx(0, "Cleanup", None, (
+                MAPI_EXTENDED | MAPI_NT_SERVICE | MAPI_NO_MAIL
+            ))
             session.Logoff(0, 0, 0)
         finally:
             MAPIUninitialize()
