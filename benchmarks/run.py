@@ -311,6 +311,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mps-bench-") as tmp:
         work = Path(tmp)
+        # the scan memo lives in the user's cache folder: a private one here, so that
+        # "cold" is cold and the user's own cache is left alone
+        user_cache = work / "user-cache"
+        os.environ["XDG_CACHE_HOME"] = str(user_cache)
         stdlib_root = corpus.stdlib_project(work / "stdlib", stdlib_sample(stdlib_count))
         stdlib = sorted(stdlib_root.glob("*.py"))
         (small,) = copied([small_file()], work / "small")
@@ -330,6 +334,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         def empty_cache() -> None:
             shutil.rmtree(cache, ignore_errors=True)
+            shutil.rmtree(user_cache, ignore_errors=True)
 
         results: List[Tuple[Figures, str, Callable[[Figures], bool]]] = []
         plan: List[
