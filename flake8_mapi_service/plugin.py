@@ -1,8 +1,9 @@
 """The flake8 entry point.  It does no analysis itself.
 
 flake8 calls ``Plugin(tree, lines, filename).run()`` for every file.  ``run``
-applies the cheap text check, imports the analysis (and libcst) only for a
-file that passes it, and turns any unexpected exception into one MPS000
+applies the cheap text check, returns the findings kept for a file whose
+text and project have not changed (``results.py``), imports the analysis (and
+libcst) only for a file that passes the check without them, and turns any unexpected exception into one MPS000
 finding so that a bug here never aborts the user's whole flake8 run.
 """
 
@@ -11,12 +12,13 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from typing import Any, ClassVar, FrozenSet, Generator, List, Sequence, Tuple, Type
+from typing import Any, ClassVar, FrozenSet, Generator, List, Optional, Sequence, Tuple, Type
 
-from . import __version__
+from . import __version__, results
 from .analysis.project import PROJECTS
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
 from .prefilter import may_concern_mapi
+from .results import Result
 from .settings import SERVICE_MODES, Settings, named_codes, parse_service_mode
 
 Report = Tuple[int, int, str, Type[Any]]
@@ -98,15 +100,15 @@ class Plugin:
             default="",
             parse_from_config=True,
             normalize_paths=True,
-            help="Where module summaries are cached between runs (Default: "
-            ".mapi_service_cache in the project root).",
+            help="Where module summaries and findings are cached between runs "
+            "(Default: .mapi_service_cache in the project root).",
         )
         option_manager.add_option(
             "--mapi-no-cache",
             action="store_true",
             default=False,
             parse_from_config=True,
-            help="Do not read or write the summary cache.",
+            help="Do not read or write the cache (summaries, findings, scan memo).",
         )
         option_manager.extend_default_ignore(list(DEFAULT_IGNORED))
 
@@ -149,16 +151,21 @@ class Plugin:
         try:
             if not self._worth_analysing(settings):
                 return
-            # libcst is imported only for files that pass the text check
-            from .runner import analyze
+            # the findings of an unchanged file in an unchanged component: no parse
+            kept = results.slot(self.lines, self.filename, settings)
+            found: Optional[List[Result]] = results.load(kept)
+            if found is None:
+                # libcst is imported only for files that pass the text check
+                from .runner import analyze
 
-            results: List[Any] = analyze(self.lines, self.filename, settings, self.tree)
+                found = analyze(self.lines, self.filename, settings, self.tree)
+                results.store(kept, found)
         except Exception as exc:  # noqa: BLE001 - never abort the user's flake8 run
             message = RULES_BY_CODE["MPS000"].format(exc=type(exc).__name__)
             yield 1, 0, message, type(self)
             return
         hidden = self.hidden
-        for r in results:
+        for r in found:
             if r.code not in hidden:
                 yield r.line, r.col, r.message, type(self)
 

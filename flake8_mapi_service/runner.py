@@ -25,18 +25,9 @@ from .analysis.positions import Positions
 from .analysis.source import parse_lines, with_deep_stack
 from .analysis.workspace import WORKSPACE, View
 from .catalogue import RULES_BY_CODE
+from .results import Result
 from .rules import RULE_CLASSES, Rule
 from .settings import Settings
-
-
-@dataclass(frozen=True)
-class Result:
-    """A finding as flake8 receives it."""
-
-    line: int
-    col: int
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)

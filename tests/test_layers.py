@@ -26,10 +26,12 @@ ALLOWED: Dict[str, Set[str]] = {
     "catalogue": set(),
     "analysis": {"version", "settings", "prefilter"},
     "rules": {"analysis", "settings"},
-    "runner": {"analysis", "rules", "catalogue", "settings"},
+    # findings kept on disk (no libcst: the plugin reads them before importing the runner)
+    "results": {"version", "analysis", "settings"},
+    "runner": {"analysis", "rules", "catalogue", "settings", "results"},
     "fix": {"runner", "analysis", "catalogue", "settings"},
     # the plugin reads the project (analysis/project.py, no libcst) for its text check
-    "plugin": {"version", "catalogue", "prefilter", "settings", "runner", "analysis"},
+    "plugin": {"version", "catalogue", "prefilter", "settings", "runner", "analysis", "results"},
     "cli": {"version", "catalogue", "fix", "project_context", "settings"},
     "project_context": {"runner", "analysis", "fix", "settings"},
     "sarif": {"version", "catalogue"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any, List
@@ -43,8 +44,10 @@ def _run_plugin(source: str, filename: str = "svc.py") -> List[Any]:
 
 
 @pytest.fixture(autouse=True)
-def default_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def default_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(Plugin, "settings", Settings())
+    # a new project each test: findings kept by another test (results.py) are not seen
+    monkeypatch.chdir(tmp_path)
 
 
 def test_findings_in_process() -> None:
@@ -212,7 +215,11 @@ def _modules_after(source: str, settings: str = "Settings()") -> subprocess.Comp
         print(*sorted((line, text.split()[0]) for line, _, text, _ in out))
         """
     )
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    # in a new folder each time: no findings kept by an earlier run (``results.py``)
+    with tempfile.TemporaryDirectory() as folder:
+        return subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=folder
+        )
 
 
 def test_a_non_mapi_file_does_not_import_libcst() -> None:

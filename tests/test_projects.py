@@ -3,8 +3,9 @@
 Each project holds its root marker and several modules; a finding is expected
 where a line ends with a comment of codes (as in every fixture).  flake8 with
 the plugin must report exactly those (line and code) when it is run on the whole
-project, on each file alone, with ``-j2``, and again with the cache warm: the
-four runs must agree to the letter (paths, positions, messages).
+project, on each file alone, with ``-j2``, and again with the cache warm (the
+findings kept on disk, then the summaries alone): the runs must agree to the
+letter (paths, positions, messages).
 """
 
 from __future__ import annotations
@@ -95,7 +96,10 @@ def test_project_every_way(project: Path, tmp_path: Path) -> None:
         stdins = list(pool.map(piped, rels))
         whole = lint(project, whole_cache, ".")
         parallel_result = parallel.result()
-    warm = lint(project, whole_cache, ".")
+    warm = lint(project, whole_cache, ".")  # the findings kept on disk
+    assert list((tmp_path / "whole" / "findings").rglob("*.json"))
+    shutil.rmtree(tmp_path / "whole" / "findings")
+    warm_summaries = lint(project, whole_cache, ".")  # summaries warm, findings computed
     # one process, the files named in reverse order (what one checked file sees must
     # not leak into the next)
     backwards = lint(project, "--mapi-no-cache", "-j1", *reversed(rels))
@@ -114,6 +118,7 @@ def test_project_every_way(project: Path, tmp_path: Path) -> None:
     assert each == whole, sorted(each ^ whole)
     assert parallel_result == whole, sorted(parallel_result ^ whole)
     assert warm == whole, sorted(warm ^ whole)
+    assert warm_summaries == whole, sorted(warm_summaries ^ whole)
     assert piped_all == whole, sorted(piped_all ^ whole)
     assert backwards == whole, sorted(backwards ^ whole)
     assert crlf_whole == whole, sorted(crlf_whole ^ whole)

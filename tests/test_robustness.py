@@ -196,7 +196,8 @@ def run_plugin(source: str, mode: str) -> List[Tuple[int, int, str]]:
     if tree is None:
         return []  # flake8 reports E999 and calls no plugin
     saved = Plugin.settings
-    Plugin.settings = Settings.from_values(mode)
+    # no findings kept on disk: every example is analysed, also when hypothesis replays it
+    Plugin.settings = Settings.from_values(mode, no_cache=True)
     try:
         plugin = Plugin(tree, source.splitlines(keepends=True), "generated.py")
         return [(line, col, message.split()[0]) for line, col, message, _ in plugin.run()]

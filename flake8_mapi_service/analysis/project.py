@@ -114,8 +114,19 @@ class ModuleIndex:
     _resolved: Dict[Tuple[str, str], Optional[Tuple[str, Tuple[str, ...]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _fingerprint: str = field(default="", repr=False, compare=False)
+
+    def fingerprint(self) -> str:
+        """A hash of every module id and path: what decides how imports resolve."""
+        if not self._fingerprint:
+            digest = hashlib.blake2b(digest_size=16)
+            for mid, path in sorted(self.paths.items()):
+                digest.update(f"{mid}\0{path}\0".encode("utf-8", "surrogatepass"))
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
     def add(self, mid: str, path: str) -> None:
+        self._fingerprint = ""
         if mid in self.paths:
             self.paths[mid] = path
             return
@@ -129,6 +140,7 @@ class ModuleIndex:
     def remove(self, mid: str) -> None:
         if self.paths.pop(mid, None) is None:
             return
+        self._fingerprint = ""
         self._resolved.clear()
         parts = mid.split("/")[:-1]
         for i in range(len(parts) + 1):
