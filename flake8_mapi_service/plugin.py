@@ -156,10 +156,11 @@ class Plugin:
             found: Optional[List[Result]] = results.load(kept)
             if found is None:
                 # libcst is imported only for files that pass the text check
-                from .runner import analyze
+                from .runner import analyze_file
 
-                found = analyze(self.lines, self.filename, settings, self.tree)
-                results.store(kept, found)
+                found, keep = analyze_file(self.lines, self.filename, settings, self.tree)
+                if keep:
+                    results.store(kept, found)
         except Exception as exc:  # noqa: BLE001 - never abort the user's flake8 run
             message = RULES_BY_CODE["MPS000"].format(exc=type(exc).__name__)
             yield 1, 0, message, type(self)

@@ -1,7 +1,8 @@
 """A checked file's findings, kept on disk under everything they depend on.
 
 A file's findings are a function of: its text (exactly as flake8 gives it), its
-path (and, with ``--mapi-service-paths``, its name as given), the options, the project's module index (which imports name project
+path (and, with ``--mapi-service-paths``, its name as given), the working folder
+(messages show paths from it), the options, the project's module index (which imports name project
 files), the modules of its component (``Project.component``: the only modules
 whose summaries its analysis reads) with the hash of each one's text, and the
 plugin's own code.  ``key`` hashes all of these (``Project`` reads them without
@@ -15,7 +16,9 @@ in ``findings/`` of the project's cache folder (``--mapi-cache-dir``, else
 renamed into place; an entry that cannot be read, is from another version or
 does not have the expected shape is a miss, and a folder that cannot be
 written is skipped: the cache only saves time, it never changes a finding.
-``--mapi-no-cache`` and ``--mapi-single-file`` turn it off.  Only the standard
+``--mapi-no-cache`` and ``--mapi-single-file`` turn it off, and findings are
+not kept when a module changed while it was read or could not be summarised for
+a reason other than its syntax (``View.unsure``).  Only the standard
 library is used: the plugin consults it before it imports the runner.
 """
 
@@ -84,16 +87,16 @@ def _slot(text: str, filename: str, settings: Settings) -> Optional[Slot]:
     if mid is None:
         return None
     members = sorted(project.component(mid, project.needed(settings.path_is_service)))
-    absolute = os.path.abspath(filename)
-    # the name as flake8 gives it ("./x.py" or "x.py") matters only to the
-    # ``--mapi-service-paths`` globs, which also see it relative to the working folder
-    names = f"{filename}\0{os.path.relpath(absolute)}" if settings.service_paths else ""
+    # messages show paths from the working folder, and ``--mapi-service-paths``
+    # globs also match paths from it and the name as flake8 gives it ("./x.py")
+    name = filename if settings.service_paths else ""
     digest = hashlib.blake2b(digest_size=20)
     for part in (
         fingerprint(),
         _settings_text(settings),
-        absolute,
-        names,
+        os.path.abspath(filename),
+        os.path.normcase(os.getcwd()),
+        name,
         project.root,
         mid,
         hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),

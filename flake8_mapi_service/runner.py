@@ -46,7 +46,19 @@ def analyze(
     settings: Settings,
     tree: Optional[ast.AST] = None,
 ) -> List[Result]:
-    """Findings for one file.  May raise: the plugin turns exceptions into MPS000.
+    """Findings for one file.  May raise: the plugin turns exceptions into MPS000."""
+    return analyze_file(lines, filename, settings, tree)[0]
+
+
+def analyze_file(
+    lines: Sequence[str],
+    filename: str,
+    settings: Settings,
+    tree: Optional[ast.AST] = None,
+) -> Tuple[List[Result], bool]:
+    """``analyze``, and whether the findings may be kept on disk (``results.py``):
+    not when a module of the project changed while it was read or could not be
+    summarised for a reason other than its syntax.
 
     The cyclic garbage collector is paused meanwhile: the analysis makes many
     short-lived objects beside a large syntax tree, and each collection walks
@@ -63,10 +75,10 @@ def analyze(
 
 def _analyze(
     lines: Sequence[str], filename: str, settings: Settings, tree: Optional[ast.AST]
-) -> List[Result]:
+) -> Tuple[List[Result], bool]:
     module, pieces = parse_lines(lines, tree)
     if module is None:
-        return []
+        return [], True
     model = build_model(module)
     positions = Positions(module, lines, tree, len(model.calls), pieces)
     view = WORKSPACE.view(filename, "".join(lines), settings)
@@ -75,7 +87,8 @@ def _analyze(
     for f in findings:
         line, col = positions.of_call(f.site.node, f.site.index)
         out.add(Result(line, col, f.code, f.message))
-    return sorted(out, key=lambda r: (r.line, r.col, r.code, r.message))
+    found = sorted(out, key=lambda r: (r.line, r.col, r.code, r.message))
+    return found, view is None or not view.unsure
 
 
 def run_rules(

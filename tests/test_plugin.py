@@ -71,7 +71,7 @@ def test_an_engine_exception_becomes_one_mps000(monkeypatch: pytest.MonkeyPatch)
     # known input makes the engine raise (every such input found so far was fixed, and
     # test_robustness.py asserts that generated and hostile inputs never give MPS000).
     # Only an engine that raises reaches this branch of Plugin.run.
-    monkeypatch.setattr(runner, "analyze", _boom)
+    monkeypatch.setattr(runner, "analyze_file", _boom)
     got = _run_plugin(SOURCE)
     assert len(got) == 1
     line, col, text, cls = got[0]
@@ -109,7 +109,7 @@ def _flake8_with_a_broken_engine(
         def boom(*args, **kwargs):
             raise {exc}("analysis bug")
 
-        runner.analyze = boom
+        runner.analyze_file = boom
         from flake8.main.cli import main
         sys.exit(main(["-j1", "--format={FORMAT}", *{files!r}]))
         """

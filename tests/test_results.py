@@ -3,16 +3,20 @@ nothing, and anything a file's findings depend on changing is a miss."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import List, Set, Tuple
 
-from conftest import FORMAT, OTHERS_OFF, findings
+import pytest
+from conftest import FIXTURES, FORMAT, OTHERS_OFF, findings
 from test_project_robustness import CONFIG, EXPECTED, MAILER, small_project
 
 from flake8_mapi_service import results
 from flake8_mapi_service.analysis.project import PROJECTS
+from flake8_mapi_service.analysis.workspace import WORKSPACE
+from flake8_mapi_service.runner import analyze_file
 from flake8_mapi_service.settings import Settings
 
 Found = Set[Tuple[str, int, str, str]]
@@ -156,3 +160,52 @@ def test_the_key_follows_text_name_options_and_index(tmp_path: Path) -> None:
         assert again is not None and again.key != first.key
     finally:
         PROJECTS.clear()
+
+
+def test_the_working_folder_is_part_of_the_key(tmp_path: Path) -> None:
+    # messages show paths from the working folder: from a subfolder, another text
+    root = tmp_path / "src_layout"
+    shutil.copytree(
+        FIXTURES / "projects" / "src_layout",
+        root,
+        ignore=shutil.ignore_patterns(".mapi_service_cache"),
+    )
+    package = root / "src" / "acme_relay"
+
+    def mps103(where: Path) -> str:
+        found, _ = run(where, ".")
+        return next(text for _, _, code, text in found if code == "MPS103")
+
+    assert mps103(root).endswith("when called from src/acme_relay/service.py:21")
+    assert mps103(package).endswith("when called from service.py:21")
+    assert mps103(root).endswith("when called from src/acme_relay/service.py:21")
+
+
+def test_findings_are_not_kept_when_a_module_changes_while_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = small_project(tmp_path / "p")
+    monkeypatch.chdir(root)
+    lines = MAILER.splitlines(keepends=True)
+    settings = Settings()
+    PROJECTS.clear()
+    WORKSPACE.clear()
+    try:
+        # the key is made with config.py as it was when the project read it ...
+        kept = results.slot(lines, "mailer.py", settings)
+        assert kept is not None
+        # ... which changes before the analysis summarises it
+        (root / "config.py").write_text(CONFIG.replace("0x20", "0x18020"), encoding="utf-8")
+        found, keep = analyze_file(lines, "mailer.py", settings)
+        assert not keep
+        # what this run reports is the new text's (MPS102 and MPS103 are gone)
+        assert {(r.line, r.code) for r in found} == {(12, "MPS401")}
+        # twin: nothing changes during the run, the findings may be kept
+        PROJECTS.clear()
+        WORKSPACE.clear()
+        assert results.slot(lines, "mailer.py", settings) is not None
+        found, keep = analyze_file(lines, "mailer.py", settings)
+        assert keep and {(r.line, r.code) for r in found} == {(12, "MPS401")}
+    finally:
+        PROJECTS.clear()
+        WORKSPACE.clear()

@@ -13,7 +13,7 @@ so the files of one component checked in one process share one.
 from __future__ import annotations
 
 import ast
-from typing import Callable, Dict, FrozenSet, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from ..settings import Settings
 from .bindings import Resolver
@@ -49,6 +49,10 @@ class View:
         #: the modules worth analysing
         self.analysed = analysed
         self.settings = settings
+        #: the link holds a summary that may not be its module's as the project
+        #: saw it (the file changed while it was read, or summarising it failed for a
+        #: reason other than its syntax): right for this run, not to be kept
+        self.unsure = False
 
     @property
     def needed(self) -> FrozenSet[str]:
@@ -78,6 +82,10 @@ class Workspace:
         self._summaries: Dict[str, Optional[ModuleSummary]] = {}
         self._caches: Dict[Tuple[str, str], DiskCache] = {}
         self._links: Dict[Tuple[object, ...], Link] = {}
+        #: digests whose summary is unsure (see ``View.unsure``)
+        self._unsure: Set[str] = set()
+        #: links holding such a summary (by their key)
+        self._unsure_links: Set[Tuple[object, ...]] = set()
 
     def view(self, filename: str, text: str, settings: Settings) -> Optional[View]:
         """The checked file in its project; None with ``--mapi-single-file``, or when
@@ -113,7 +121,10 @@ class Workspace:
         found = cache.get(digest)
         if found is None:
             text = project.text(mid)
-            found = summary_of_text(text) if text is not None else None
+            failed: List[bool] = []
+            found = summary_of_text(text, failed) if text is not None else None
+            if failed or text is None:
+                self._unsure.add(digest)
             if found is not None and text is not None:
                 # filed under the hash of the text summarised: the file may have
                 # changed since the project read it
@@ -121,6 +132,7 @@ class Workspace:
                 cache.put(actual, found)
                 if actual != digest:
                     self._summaries[actual] = found
+                    self._unsure.add(digest)
         self._summaries[digest] = found
         return found
 
@@ -138,6 +150,7 @@ class Workspace:
         key: Tuple[object, ...] = (project.root, tuple((m, project.digest(m)) for m in members))
         found = self._links.get(key)
         if found is not None:
+            view.unsure = key in self._unsure_links
             return found
         modules: Dict[str, ModuleSummary] = {}
         for m in members:
@@ -153,8 +166,12 @@ class Workspace:
             if other is not None:
                 modules[m] = other
         link = Link(modules, project.index)
+        if any(project.digest(m) in self._unsure for m in members if m != view.mid):
+            self._unsure_links.add(key)
+            view.unsure = True
         project.save_memo()
         if len(self._links) >= _MAX_LINKS:
+            self._unsure_links.discard(next(iter(self._links)))
             self._links.pop(next(iter(self._links)))
         self._links[key] = link
         return link
@@ -164,23 +181,34 @@ class Workspace:
         self._summaries.clear()
         self._caches.clear()
         self._links.clear()
+        self._unsure.clear()
+        self._unsure_links.clear()
         PROJECTS.clear()
 
 
-def summary_of_text(text: str) -> Optional[ModuleSummary]:
+def summary_of_text(text: str, failed: Optional[List[bool]] = None) -> Optional[ModuleSummary]:
     """The summary of another module of the project, or None when it cannot be
-    parsed (a module that cannot be read or parsed contributes nothing)."""
+    parsed (a module that cannot be read or parsed contributes nothing).  A
+    failure that is not the text's syntax (memory, a bug) appends to ``failed``."""
     lines = normalize_newlines(text).splitlines(keepends=True)
     try:
-        return with_deep_stack(lambda: _summary_of_lines(lines))
+        return with_deep_stack(lambda: _summary_of_lines(lines, failed))
     except Exception:  # noqa: BLE001 - another module's trouble is not this file's error
+        if failed is not None:
+            failed.append(True)
         return None
 
 
-def _summary_of_lines(lines: Sequence[str]) -> Optional[ModuleSummary]:
+def _summary_of_lines(
+    lines: Sequence[str], failed: Optional[List[bool]] = None
+) -> Optional[ModuleSummary]:
     try:
         tree: Optional[ast.AST] = ast.parse("".join(lines))
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except (SyntaxError, ValueError):
+        return None
+    except (MemoryError, RecursionError):
+        if failed is not None:
+            failed.append(True)
         return None
     module, pieces = parse_lines(lines, tree)
     if module is None:
