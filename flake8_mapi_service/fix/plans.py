@@ -56,21 +56,11 @@ LITERALS: Dict[str, str] = {
 #: mapi.pyd): only these may be written ``mapi.NAME``.  MAPI_DIALOG_MODELESS and
 #: MSG_SERVICE_UI_READ_ONLY are not there, and neither win32con nor win32event has
 #: QS_ALLPOSTMESSAGE: a file without its own binding of those gets a module constant.
-PYWIN32_MAPI: FrozenSet[str] = frozenset(
-    {
-        "MAPI_INIT_VERSION",
-        "MAPI_NT_SERVICE",
-        "MAPI_NO_MAIL",
-        "MAPI_LOGON_UI",
-        "MAPI_SERVICE_UI_ALWAYS",
-        "MAPI_PASSWORD_UI",
-        "MDB_NO_DIALOG",
-        "AB_NO_DIALOG",
-        "MAPI_DIALOG",
-        "SERVICE_UI_ALWAYS",
-        "SERVICE_UI_ALLOWED",
-    }
-)
+PYWIN32_MAPI: FrozenSet[str] = frozenset(VALUES) - {
+    "MAPI_DIALOG_MODELESS",
+    "MSG_SERVICE_UI_READ_ONLY",
+    "QS_ALLPOSTMESSAGE",
+}
 
 
 def _table(*names: str) -> Dict[str, int]:
