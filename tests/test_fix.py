@@ -307,6 +307,30 @@ def test_diff_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert f"{target}:16:9: MPS101 would fix" in captured.err
 
 
+def test_a_read_only_file_is_reported_not_fixed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = copy_case(tmp_path, "pywin32_module_constant.py")
+    before = target.read_bytes()
+    target.chmod(0o444)
+    try:
+        assert cli.main(["fix", str(target)]) == 1
+        captured = capsys.readouterr()
+        assert target.read_bytes() == before
+    finally:
+        target.chmod(0o644)
+    assert f"{target}: cannot be written (read-only file)" in captured.err
+    why = f"not fixed: {target} cannot be written"
+    assert f"{target}:21:23: MPS102 {why}" in captured.out
+    assert " fixed" not in captured.out.replace("not fixed", "")
+    assert "fixed 0 finding(s) in 0 file(s)" in captured.err
+    assert "not fixed: a file cannot be written" in captured.err
+    # twin: writable, the same finding is fixed
+    assert cli.main(["fix", str(target)]) == 1
+    assert f"{target}:21:23: MPS102 fixed" in capsys.readouterr().out
+    assert target.read_bytes() != before
+
+
 def test_fix_writes_then_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = copy_case(tmp_path, "pywin32_module_constant.py")
     assert cli.main(["fix", str(target)]) == 1
@@ -1385,6 +1409,13 @@ def test_diff_applies_with_git_apply(tmp_path: Path) -> None:
         "svc/module_constant.py": (CASES / "pywin32_module_constant.py").read_bytes(),
         "crlf.py": (CASES / "star_import.py").read_bytes().replace(b"\n", b"\r\n"),
         "wake.py": (CASES / "wake_mask.py").read_bytes(),
+        # a latin-1 file: the diff's lines are in its own encoding, or git finds no match
+        "latin1.py": (
+            "# -*- coding: latin-1 -*-\n"
+            + (CASES / "pywin32_inline.py")
+            .read_text(encoding="utf-8")
+            .replace("mapi.MAPIInitialize(None)", "mapi.MAPIInitialize(None)  # caf\u00e9")
+        ).encode("latin-1"),
     }
     for name, data in files.items():
         (repo / name).write_bytes(data)
@@ -1395,7 +1426,8 @@ def test_diff_applies_with_git_apply(tmp_path: Path) -> None:
     )
     assert commit.returncode == 0, commit.stderr
     script = Path(sys.executable).parent / "flake8-mapi-service"
-    args = [str(script), "fix", "--diff", "inline.py", "svc", "crlf.py", str(repo / "wake.py")]
+    args = [script, "fix", "--diff", "inline.py", "svc", "crlf.py", str(repo / "wake.py")]
+    args = [str(a) for a in (*args, "latin1.py")]
     proc = subprocess.run(args, cwd=str(repo), capture_output=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     patch = tmp_path / "fix.patch"

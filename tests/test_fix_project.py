@@ -155,6 +155,9 @@ def test_a_read_only_module_is_not_replaced(tmp_path: Path) -> None:
         proc = fix(root, "mailsvc/mailer.py")
         assert proc.returncode == 1
         assert "mailsvc/config.py: cannot be written (read-only file)" in proc.stderr
+        why = "not fixed: mailsvc/config.py cannot be written"
+        assert f"mailsvc/mailer.py:16:12: MPS102 {why}" in proc.stdout
+        assert "MPS102 fixed" not in proc.stdout
         assert path.read_bytes() == before
     finally:
         path.chmod(0o644)

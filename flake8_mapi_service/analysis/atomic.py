@@ -6,6 +6,7 @@ import errno
 import os
 import shutil
 import tempfile
+from typing import Optional
 
 
 def write_atomically(path: str, data: bytes, keep_mode: bool = False) -> None:
@@ -34,10 +35,26 @@ def write_atomically(path: str, data: bytes, keep_mode: bool = False) -> None:
         raise
 
 
+def cannot_write(path: str) -> Optional[str]:
+    """Why ``write_atomically(path, ..., keep_mode=True)`` would be refused, as far as
+    can be known before trying (a read-only file, a folder that cannot take the
+    temporary file); None when it looks writable."""
+    target = os.path.realpath(path)
+    try:
+        if os.path.exists(target) and _read_only(target):
+            return "read-only file"
+    except OSError as exc:
+        return exc.strerror or "cannot be examined"
+    folder = os.path.dirname(target) or "."
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+        return "folder not writable"
+    return None
+
+
 def _read_only(path: str) -> bool:
     """No write permission bit (even for an administrator, who could), or no
     access for this user."""
     return not os.stat(path).st_mode & 0o222 or not os.access(path, os.W_OK)
 
 
-__all__ = ["write_atomically"]
+__all__ = ["cannot_write", "write_atomically"]

@@ -6,9 +6,9 @@ import argparse
 import difflib
 import os
 import sys
-from typing import Dict, Iterator, List, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
-from ..analysis.atomic import write_atomically
+from ..analysis.atomic import cannot_write, write_atomically
 from ..analysis.link import display_path
 from ..settings import Settings
 from .config import config_excludes, config_path, config_values, ignored_codes, noqa_disabled
@@ -109,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     changed_files = 0
     left_count = 0
     failed = 0  # files that cannot be read, parsed or analysed
+    unwritten_count = 0  # findings whose fix could not be written
     for path in iter_python_files(args.paths):
         try:
             with open(path, "rb") as handle:
@@ -134,52 +135,78 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: {outcome.error}", file=sys.stderr)
             failed += 1
             continue
-        for line, col, code in outcome.fixes:
-            verb = "would fix" if args.diff else "fixed"
-            print(f"{path}:{line}:{col}: {code} {verb}", file=report)
-        for line, col, code, reason in outcome.left:
-            print(f"{path}:{line}:{col}: {code} not fixed: {reason}", file=report)
-        fixed_count += len(outcome.fixes)
-        left_count += len(outcome.left)
         changes = (
             [(path, outcome.original, outcome.fixed, outcome.encoding)] if outcome.changed else []
         )
-        changes += [
+        # the other modules first: when one cannot be written, the file itself is not
+        changes[:0] = [
             (display_path(c.path), c.original, c.fixed, None)
             for c in outcome.others
             if c.fixed != c.original
         ]
+        unwritten = None if args.diff else _refused(c[0] for c in changes)
         for changed_path, original, fixed, known in changes:
-            changed_files += 1
+            if unwritten is not None:
+                break
             if args.diff:
-                encoding = known or encoding_of(original)
-                _write_out(
-                    _diff(
-                        changed_path,
-                        original.decode(encoding, "replace"),
-                        fixed.decode(encoding, "replace"),
-                    )
-                )
-            else:
-                try:
-                    write_atomically(changed_path, fixed, keep_mode=True)
-                except OSError as exc:
-                    print(f"{changed_path}: cannot be written ({exc.strerror})", file=sys.stderr)
-    if fixed_count or left_count or failed:
+                _write_diff(changed_path, original, fixed, known or encoding_of(original))
+                continue
+            try:
+                write_atomically(changed_path, fixed, keep_mode=True)
+            except OSError as exc:
+                print(f"{changed_path}: cannot be written ({exc.strerror})", file=sys.stderr)
+                unwritten = changed_path
+        if unwritten is not None:
+            for line, col, code in outcome.fixes:
+                why = f"{unwritten} cannot be written"
+                print(f"{path}:{line}:{col}: {code} not fixed: {why}", file=report)
+            unwritten_count += len(outcome.fixes)
+        else:
+            for line, col, code in outcome.fixes:
+                verb = "would fix" if args.diff else "fixed"
+                print(f"{path}:{line}:{col}: {code} {verb}", file=report)
+            fixed_count += len(outcome.fixes)
+            changed_files += len(changes)
+        for line, col, code, reason in outcome.left:
+            print(f"{path}:{line}:{col}: {code} not fixed: {reason}", file=report)
+        left_count += len(outcome.left)
+    if fixed_count or left_count or unwritten_count or failed:
         verb = "would fix" if args.diff else "fixed"
         summary = f"{verb} {fixed_count} finding(s) in {changed_files} file(s)"
         if left_count:
             summary += f"; {left_count} left to fix by hand"
+        if unwritten_count:
+            summary += f"; {unwritten_count} not fixed: a file cannot be written"
         if failed:
             summary += f"; {failed} file(s) not checked"
         print(summary, file=sys.stderr)
-    return 1 if (fixed_count or left_count or changed_files or failed) else 0
+    return 1 if (fixed_count or left_count or unwritten_count or changed_files or failed) else 0
 
 
-def _write_out(text: str) -> None:
-    """Write to standard output; characters the console cannot encode are replaced."""
-    try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:
-        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-        sys.stdout.write(text.encode(encoding, "replace").decode(encoding, "replace"))
+def _refused(paths: Iterable[str]) -> Optional[str]:
+    """The first of ``paths`` that cannot be written (reported), or None: a fix that
+    spans modules is written whole or not at all, as far as can be known first."""
+    for path in paths:
+        why = cannot_write(path)
+        if why is not None:
+            print(f"{path}: cannot be written ({why})", file=sys.stderr)
+            return path
+    return None
+
+
+def _write_diff(path: str, original: bytes, fixed: bytes, encoding: str) -> None:
+    """The diff of one file on standard output, its lines in the file's own encoding
+    (so that ``git apply`` finds them), its headers in UTF-8."""
+    text = _diff(path, original.decode(encoding, "replace"), fixed.decode(encoding, "replace"))
+    head, _, body = text.partition("\n+++ ")
+    header, _, body = body.partition("\n")
+    data = f"{head}\n+++ {header}\n".encode("utf-8", "surrogateescape") + body.encode(
+        encoding, "replace"
+    )
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream stands in for standard output
+        sys.stdout.write(data.decode(encoding, "replace"))
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
