@@ -13,7 +13,7 @@ import sys
 from typing import List, Optional, Sequence
 
 from . import __version__
-from .catalogue import RULES, explain, find, nearest, table
+from .catalogue import RULES, explain, find, nearest, prefixed, table
 from .settings import SERVICE_MODES, parse_service_mode
 
 
@@ -38,8 +38,14 @@ def _rules(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     rule = find(args.code)
     if rule is None:
+        codes = prefixed(args.code)
         close = nearest(args.code)
-        hint = f"did you mean {close!r}?" if close else "see 'flake8-mapi-service rules'"
+        if codes:
+            hint = f"it is the prefix of {', '.join(codes)}: explain one of them"
+        elif close:
+            hint = f"did you mean {close!r}?"
+        else:
+            hint = "see 'flake8-mapi-service rules'"
         print(
             f"flake8-mapi-service explain: unknown code or name {args.code!r}; {hint}",
             file=sys.stderr,

@@ -63,7 +63,10 @@ class Plugin:
             default="MSEMS",
             comma_separated_list=True,
             parse_from_config=True,
-            help="Comma-separated server-based message services (Default: %(default)s).",
+            help=(
+                "Comma-separated server-based message services (MPS303); the list "
+                "replaces the default, MSEMS."
+            ),
         )
         option_manager.add_option(
             "--mapi-extra-blocking-calls",

@@ -99,6 +99,22 @@ def test_explain_suggests_the_nearest_code_or_name(
     )
 
 
+@pytest.mark.parametrize("typed", ["MPS40", "mps40"])
+def test_explain_of_a_prefix_lists_its_codes(
+    capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    assert main(["explain", typed]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"flake8-mapi-service explain: unknown code or name {typed!r}; "
+        "it is the prefix of MPS401, MPS402, MPS403, MPS404: explain one of them\n"
+    )
+    # the bare prefix names every code, in the catalogue's order
+    assert main(["explain", "MPS"]) == 2
+    assert ", ".join(r.code for r in RULES) in capsys.readouterr().err
+
+
 def _console_script(*args: str) -> subprocess.CompletedProcess:
     """The installed ``flake8-mapi-service`` command itself."""
     script = Path(sys.executable).parent / "flake8-mapi-service"

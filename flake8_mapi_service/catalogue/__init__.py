@@ -44,6 +44,12 @@ def find(code_or_name: str) -> Optional[Rule]:
     return RULES_BY_CODE.get(key.upper()) or RULES_BY_NAME.get(key)
 
 
+def prefixed(prefix: str) -> List[str]:
+    """The codes a selection prefix (``MPS``, ``MPS1``, ``mps40``) names, in order."""
+    key = _key(prefix).upper()
+    return [r.code for r in RULES if key and r.code.startswith(key)]
+
+
 def nearest(code_or_name: str) -> Optional[str]:
     """The code or name closest to a misspelt one (``difflib``), or None."""
     spellings = {_key(s): s for r in RULES for s in (r.code, r.name)}

@@ -449,8 +449,9 @@ RULES: List[Rule] = [
         references=(MS_SERVICES, MS_CREATE_SERVICE),
         options=(
             "`--mapi-server-services=NAME,...` lists the server-based message services "
-            "of your installation (default `MSEMS`; a third-party server connector can be "
-            "added)."
+            "of your installation (default `MSEMS`). The list replaces the default: to add "
+            "a third-party server connector, name `MSEMS` too "
+            "(`--mapi-server-services=MSEMS,ACMECONNECT`)."
         ),
         limits=(
             "A service name computed at run time is not reported. `SubmitMessage` is "
