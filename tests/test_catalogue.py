@@ -124,6 +124,34 @@ def example_results(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Set[s
     return out
 
 
+@pytest.fixture(scope="module")
+def fix_results(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Set[str]]:
+    """flake8's codes for every rule's fix and example with the default options (and
+    the opt-in MPS109): what a reader who copies a "Use instead" block gets."""
+    root = tmp_path_factory.mktemp("fixes")
+    for rule in RUNNABLE:
+        (root / f"{rule.code}_fix.py").write_text(rule.fix, encoding="utf-8")
+        (root / f"{rule.code}_example.py").write_text(rule.example, encoding="utf-8")
+    proc = run_flake8([OTHERS_OFF, "--extend-select=MPS109", "."], cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    out: Dict[str, Set[str]] = {}
+    for path, _, _, code, _ in findings(proc.stdout):
+        out.setdefault(Path(path).stem, set()).add(code)
+    return out
+
+
+@pytest.mark.parametrize("rule", RUNNABLE, ids=lambda r: r.code)
+def test_a_fix_gets_no_finding_at_all(rule: Rule, fix_results: Dict[str, Set[str]]) -> None:
+    # no code of any rule: copying "Use instead" does not trade one finding for another
+    assert fix_results.get(f"{rule.code}_fix", set()) == set()
+
+
+def test_the_default_options_do_report_examples(fix_results: Dict[str, Set[str]]) -> None:
+    # positive twin of the test above: the same run reports most rules' examples
+    reported = {r.code for r in RUNNABLE if r.code in fix_results.get(f"{r.code}_example", ())}
+    assert len(reported) > len(RUNNABLE) // 2, sorted(reported)
+
+
 @pytest.mark.parametrize("rule", RUNNABLE, ids=lambda r: r.code)
 def test_example_produces_its_code(rule: Rule, example_results: Dict[str, Set[str]]) -> None:
     got = example_results.get(f"{rule.code}_example", set())

@@ -68,10 +68,25 @@ RULES: List[Rule] = [
             "assumes an interactive user: profiles and notifications are looked up in the "
             "wrong context, and the service fails or hangs in production only."
         ),
-        example=("from win32com.mapi import mapi\n\nmapi.MAPIInitialize(None)\n"),
-        fix=(
+        example=(
+            "import pythoncom\n"
             "from win32com.mapi import mapi\n\n"
+            "pythoncom.OleInitialize()\n"
+            "mapi.MAPIInitialize(None)\n"
+            "try:\n"
+            "    pass  # the service's work\n"
+            "finally:\n"
+            "    mapi.MAPIUninitialize()\n"
+        ),
+        fix=(
+            "import pythoncom\n"
+            "from win32com.mapi import mapi\n\n"
+            "pythoncom.OleInitialize()\n"
             "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+            "try:\n"
+            "    pass  # the service's work\n"
+            "finally:\n"
+            "    mapi.MAPIUninitialize()\n"
         ),
         service_only=True,
         references=(MS_SERVICES, MS_MAPIINIT, MS_INITIALIZE),
@@ -225,12 +240,20 @@ RULES: List[Rule] = [
         example=(
             "from win32com.mapi import mapi\n\n"
             "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_COINIT))\n"
+            "try:\n"
+            "    pass  # the service's work\n"
+            "finally:\n"
+            "    mapi.MAPIUninitialize()\n"
         ),
         fix=(
             "import pythoncom\n"
             "from win32com.mapi import mapi\n\n"
             "pythoncom.OleInitialize()\n"
             "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE | mapi.MAPI_NO_COINIT))\n"
+            "try:\n"
+            "    pass  # the service's work\n"
+            "finally:\n"
+            "    mapi.MAPIUninitialize()\n"
         ),
         service_only=True,
         references=(MS_MAPIINIT,),
@@ -271,12 +294,20 @@ RULES: List[Rule] = [
         example=(
             "from win32com.mapi import mapi\n\n"
             "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+            "try:\n"
+            "    pass  # the service's work\n"
+            "finally:\n"
+            "    mapi.MAPIUninitialize()\n"
         ),
         fix=(
             "import pythoncom\n"
             "from win32com.mapi import mapi\n\n"
             "pythoncom.OleInitialize()\n"
             "mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
+            "try:\n"
+            "    pass  # the service's work\n"
+            "finally:\n"
+            "    mapi.MAPIUninitialize()\n"
         ),
         service_only=True,
         references=(MS_SERVICES,),

@@ -90,12 +90,14 @@ RULES: List[Rule] = [
             "instead (set an event it waits on) and let it log off and uninitialize."
         ),
         example=(
+            "import pythoncom\n"
             "import win32event\n"
             "import win32serviceutil\n"
             "from win32com.mapi import mapi\n\n\n"
             "class MailService(win32serviceutil.ServiceFramework):\n"
             '    _svc_name_ = "MailService"\n\n'
             "    def SvcDoRun(self):\n"
+            "        pythoncom.OleInitialize()\n"
             "        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
             "        self.session = mapi.MAPILogonEx(\n"
             '            0, "", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE\n'
@@ -104,12 +106,14 @@ RULES: List[Rule] = [
             "        self.session.Logoff(0, 0, 0)\n"
         ),
         fix=(
+            "import pythoncom\n"
             "import win32event\n"
             "import win32serviceutil\n"
             "from win32com.mapi import mapi\n\n\n"
             "class MailService(win32serviceutil.ServiceFramework):\n"
             '    _svc_name_ = "MailService"\n\n'
             "    def SvcDoRun(self):\n"
+            "        pythoncom.OleInitialize()\n"
             "        mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, mapi.MAPI_NT_SERVICE))\n"
             "        self.session = mapi.MAPILogonEx(\n"
             '            0, "", None, mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL | mapi.MAPI_NT_SERVICE\n'
