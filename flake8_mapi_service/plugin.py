@@ -9,6 +9,7 @@ finding so that a bug here never aborts the user's whole flake8 run.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import os
 import sys
@@ -19,9 +20,28 @@ from .analysis.project import PROJECTS
 from .catalogue import DEFAULT_IGNORED, RULES_BY_CODE
 from .prefilter import may_concern_mapi
 from .results import Result
-from .settings import SERVICE_MODES, Settings, named_codes, parse_service_mode
+from .settings import SERVICE_MODES, Settings, named_codes, parse_flag, parse_service_mode
 
 Report = Tuple[int, int, str, Type[Any]]
+
+
+class SetFlag(argparse.Action):
+    """A yes/no option: given on the command line it takes no value and means yes.
+    In a config file flake8 reads it as a string (it is not ``store_true``), which
+    argparse converts with the option's ``type`` (``parse_flag``): ``true``/``off``...
+    in any case, and a bad word is a usage error, not a traceback."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: Optional[str] = None,
+    ) -> None:
+        setattr(namespace, self.dest, True)
 
 
 class Plugin:
@@ -93,7 +113,8 @@ class Plugin:
         )
         option_manager.add_option(
             "--mapi-single-file",
-            action="store_true",
+            action=SetFlag,
+            type=parse_flag,
             default=False,
             parse_from_config=True,
             help="Analyse each file alone, not within its project.",
@@ -108,7 +129,8 @@ class Plugin:
         )
         option_manager.add_option(
             "--mapi-no-cache",
-            action="store_true",
+            action=SetFlag,
+            type=parse_flag,
             default=False,
             parse_from_config=True,
             help="Do not read or write the cache (summaries, findings, scan memo).",

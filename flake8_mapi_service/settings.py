@@ -6,7 +6,7 @@ import argparse
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Iterable, Optional, Sequence, Tuple, Union
 
 SERVICE_MODES = ("auto", "always", "never")
 
@@ -22,6 +22,26 @@ def parse_service_mode(value: str) -> str:
     if mode in SERVICE_MODES:
         return mode
     raise argparse.ArgumentTypeError(invalid_choice(value, SERVICE_MODES))
+
+
+#: the yes/no words of a config file (configparser's, as flake8 reads its own options)
+FLAG_WORDS = {"1": True, "yes": True, "true": True, "on": True}
+FLAG_WORDS.update({"0": False, "no": False, "false": False, "off": False})
+
+
+def parse_flag(value: Union[str, bool]) -> bool:
+    """A yes/no option's value (``mapi-no-cache = true`` in a config file), in any case:
+    the argparse ``type`` of ``--mapi-single-file`` and ``--mapi-no-cache``.  Like
+    ``parse_service_mode``, a bad value in a config file becomes flake8's usage error
+    in argparse's words (not configparser's traceback, as flake8's own store_true
+    options give)."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower()
+    if word in FLAG_WORDS:
+        return FLAG_WORDS[word]
+    choices = ", ".join(FLAG_WORDS)
+    raise argparse.ArgumentTypeError(f"invalid value: {value!r} (choose from {choices})")
 
 
 def invalid_choice(value: str, choices: Sequence[str]) -> str:
@@ -78,15 +98,21 @@ class Settings:
         extra_ui_calls: Sequence[str] | str | None = None,
         opt_in: Sequence[str] = (),
         project_root: Optional[str] = None,
-        single_file: bool = False,
+        single_file: Union[bool, str] = False,
         cache_dir: Optional[str] = None,
-        no_cache: bool = False,
+        no_cache: Union[bool, str] = False,
         exclude: Sequence[str] = (),
     ) -> Settings:
         try:
             mode = parse_service_mode(service_mode or "auto")
         except argparse.ArgumentTypeError as exc:
             raise ValueError(f"--mapi-service: {exc}") from None
+        flags = {}
+        for name, value in (("single-file", single_file), ("no-cache", no_cache)):
+            try:
+                flags[name] = parse_flag(value)
+            except argparse.ArgumentTypeError as exc:
+                raise ValueError(f"--mapi-{name}: {exc}") from None
         servers = tuple(s.upper() for s in _split(server_services)) or ("MSEMS",)
         return cls(
             service_mode=mode,
@@ -96,9 +122,9 @@ class Settings:
             extra_ui_calls=_split(extra_ui_calls),
             opt_in=tuple(opt_in),
             project_root=(project_root or "").strip(),
-            single_file=bool(single_file),
+            single_file=flags["single-file"],
             cache_dir=(cache_dir or "").strip(),
-            no_cache=bool(no_cache),
+            no_cache=flags["no-cache"],
             exclude=tuple(exclude),
         )
 

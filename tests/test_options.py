@@ -324,3 +324,76 @@ def test_the_commands_read_the_mode_in_any_case_and_reject_a_bad_one(
         else:
             assert proc.returncode == 0, proc.stderr
             assert "  service code: --mapi-service=always\n" in proc.stdout
+
+
+# -- yes/no options in config files ----------------------------------------------------
+
+MAILER = textwrap.dedent(
+    """\
+    from win32com.mapi import mapi
+
+
+    def run():
+        session = mapi.MAPILogonEx(0, "", None, mapi.MAPI_EXTENDED)
+        session.Logoff(0, 0, 0)
+    """
+)
+# service code only through the project: the service module calls the mailer
+SERVICE = textwrap.dedent(
+    """\
+    import win32serviceutil
+    from win32com.mapi import mapi
+
+    import mailer
+
+
+    class Service(win32serviceutil.ServiceFramework):
+        def SvcDoRun(self):
+            mapi.MAPIInitialize((0, mapi.MAPI_NT_SERVICE))
+            mailer.run()
+            mapi.MAPIUninitialize()
+    """
+)
+IN_PROJECT = {(5, "MPS102"), (5, "MPS103")}
+
+
+@pytest.mark.parametrize("word", ["yes", "True", "ON", "1"])
+def test_a_yes_no_option_in_a_config_file_takes_configparsers_words(
+    tmp_path: Path, word: str
+) -> None:
+    _write(tmp_path, "mailer.py", MAILER)
+    _write(tmp_path, "service.py", SERVICE)
+    _write(tmp_path, "setup.cfg", "[flake8]\nmapi-no-cache = on\n")
+    assert _run(tmp_path, "mailer.py") == IN_PROJECT
+    assert not (tmp_path / ".mapi_service_cache").exists()  # mapi-no-cache = on
+    _write(tmp_path, "setup.cfg", f"[flake8]\nmapi-single-file = {word}\n")
+    assert _run(tmp_path, "mailer.py") == set()  # alone, the mailer is not service code
+    no = {"yes": "no", "True": "False", "ON": "off", "1": "0"}[word]
+    _write(tmp_path, "setup.cfg", f"[flake8]\nmapi-single-file = {no}\nmapi-no-cache = {no}\n")
+    assert _run(tmp_path, "mailer.py") == IN_PROJECT
+    assert (tmp_path / ".mapi_service_cache").exists()  # the cache is on again
+    # the command line's flag still means yes
+    assert _run(tmp_path, "--mapi-single-file", "mailer.py") == set()
+
+
+@pytest.mark.parametrize("option", ["mapi-single-file", "mapi-no-cache"])
+def test_a_bad_yes_no_word_in_a_config_file_is_a_usage_error(tmp_path: Path, option: str) -> None:
+    """Not configparser's traceback (flake8's own store_true options give one): the
+    usage line and one error line naming the option, the value and the words."""
+    _write(tmp_path, "mailer.py", MAILER)
+    _write(tmp_path, "setup.cfg", f"[flake8]\n{option} = maybe\n")
+    proc = run_flake8(["mailer.py"], cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    usage, error = proc.stderr.splitlines()
+    assert usage.startswith("usage: flake8 ")
+    assert error == (
+        f"flake8: error: argument --{option}: invalid value: 'maybe' "
+        "(choose from 1, yes, true, on, 0, no, false, off)"
+    )
+    if option == "mapi-single-file":  # fix reads it too
+        proc = _command("fix", "--diff", "mailer.py", cwd=tmp_path)
+        assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+        assert proc.stderr == (
+            "flake8-mapi-service fix: --mapi-single-file: invalid value: 'maybe' "
+            "(choose from 1, yes, true, on, 0, no, false, off)\n"
+        )

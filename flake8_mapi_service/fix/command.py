@@ -96,8 +96,7 @@ def run(args: argparse.Namespace) -> int:
             service_paths=paths,
             project_root=config_path(config, "mapi-project-root"),
             exclude=config_excludes(config),
-            single_file=config.get("mapi-single-file", "").strip().lower()
-            in ("1", "true", "yes", "on"),
+            single_file=config.get("mapi-single-file", False),
             no_cache=True,
         )
         length = max_line_length(args, config)
