@@ -29,6 +29,7 @@ functions terminate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -103,6 +104,11 @@ class Edge:
     fact: CallFact
     #: the instance is passed implicitly (``obj.m(x)``, ``Cls(x)`` to ``__init__``)
     bound: bool = False
+    #: ``self.m()``: the method's name (which method runs depends on the instance's class)
+    self_method: str = ""
+    #: the target is a subclass's override of that method: it runs only for instances
+    #: of that subclass
+    override: bool = False
 
 
 class ProjectGraph:
@@ -123,13 +129,15 @@ class ProjectGraph:
 
     def edges_at(self, mid: str, index: int) -> List[Edge]:
         """The edges of one call site (by its module and pre-order index)."""
-        found = self.__dict__.get("_by_site")
-        if found is None:
-            found = self.__dict__["_by_site"] = {}
-            for edges in self._out.values():
-                for e in edges:
-                    found.setdefault((e.mid, e.fact.index), []).append(e)
-        return found.get((mid, index), [])  # type: ignore[no-any-return]
+        return self._by_site.get((mid, index), [])
+
+    @cached_property
+    def _by_site(self) -> Dict[Tuple[str, int], List[Edge]]:
+        found: Dict[Tuple[str, int], List[Edge]] = {}
+        for edges in self._out.values():
+            for e in edges:
+                found.setdefault((e.mid, e.fact.index), []).append(e)
+        return found
 
     def forward(
         self,
@@ -158,13 +166,21 @@ class ProjectGraph:
                 todo.append(edge.target)
         return seen - skipped
 
-    def backward(self, start: Iterable[Node], kinds: FrozenSet[str] = CALLS) -> Set[Node]:
-        """The functions that reach one of ``start`` (themselves included)."""
+    def backward(
+        self,
+        start: Iterable[Node],
+        kinds: FrozenSet[str] = CALLS,
+        through: Optional[Callable[[Edge], bool]] = None,
+    ) -> Set[Node]:
+        """The functions that reach one of ``start`` (themselves included; with
+        ``through``, only along the edges it accepts)."""
         seen: Set[Node] = set(start)
         todo = list(seen)
         while todo:
             current = todo.pop()
             for edge in self._in.get(current, ()):
+                if through is not None and not through(edge):
+                    continue
                 if edge.kind in kinds and edge.caller not in seen:
                     seen.add(edge.caller)
                     todo.append(edge.caller)

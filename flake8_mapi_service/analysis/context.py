@@ -263,7 +263,7 @@ class Analysis:
     @cached_property
     def threads(self) -> ThreadModel:
         """The thread model of the project (rules ask only where MAPI is initialized)."""
-        return ThreadModel(self.link, self.services.service_classes())
+        return ThreadModel(self.link, self.services.service_classes(), self.services.in_service)
 
     def on_mapi_thread(self, site: CallSite) -> bool:
         return self.threads.on_mapi_thread(self.point(site))

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import (
     Callable,
     Dict,
@@ -228,9 +229,13 @@ class Link:
             for cid in module.classes:
                 yield (mid, cid)
 
+    @cached_property
+    def _keys_called(self) -> Dict[str, bool]:
+        return {}
+
     def calls_key(self, key: str) -> bool:
         """Some module of the link calls the API with this key."""
-        found = self.__dict__.setdefault("_keys", {})
+        found = self._keys_called
         if key not in found:
             found[key] = any(f.key == key for m in self.modules.values() for f in m.calls)
         return bool(found[key])
@@ -486,52 +491,56 @@ class Link:
                 if fact.callee is None:
                     continue
                 caller = (mid, fact.scope)
-                for target, kind, bound in self.targets(mid, fact):
-                    out.append(Edge(caller, target, kind, mid, fact, bound))
+                callee = fact.callee
+                self_method = str(callee[2]) if callee[0] == "meth" and callee[3] else ""
+                for target, kind, bound, override in self.targets(mid, fact):
+                    out.append(Edge(caller, target, kind, mid, fact, bound, self_method, override))
         return out
 
-    def targets(self, mid: str, fact: CallFact) -> List[Tuple[GF, str, bool]]:
-        """(function, edge kind, instance passed implicitly) a call may run."""
+    def targets(self, mid: str, fact: CallFact) -> List[Tuple[GF, str, bool, bool]]:
+        """(function, edge kind, instance passed implicitly, override) a call may run;
+        an override is a subclass's method ``self.m()`` runs only for instances of
+        that subclass."""
         callee = fact.callee
         if callee is None:
             return []
         thread = fact.kind == "thread"
         how = callee[0]
-        found: List[Tuple[GF, str, bool]] = []
+        found: List[Tuple[GF, str, bool, bool]] = []
         if how == "fn":
             gf = (mid, str(callee[1]))
             if self.function(gf) is not None:
-                found.append((gf, CALL, fact.bound))
+                found.append((gf, CALL, fact.bound, False))
         elif how == "new":
             gc = self.class_of(mid, callee[1])  # type: ignore[arg-type]
             init = self.lookup(gc, "__init__") if gc is not None else None
             if init is not None:
-                found.append((init, CONSTRUCT, True))
+                found.append((init, CONSTRUCT, True, False))
         elif how == "meth":
             gc = self.class_of(mid, callee[1])  # type: ignore[arg-type]
             if gc is not None:
                 name = str(callee[2])
                 method = self.lookup(gc, name)
                 if method is not None:
-                    found.append((method, CALL, True))
+                    found.append((method, CALL, True, False))
                 if callee[3]:  # self.m(): an override in a subclass may run
                     for sub in self.subclasses(gc):
                         fact_cls = self.klass(sub)
                         if fact_cls is not None and name in fact_cls.methods:
                             override = (sub[0], fact_cls.methods[name])
                             if override != method:
-                                found.append((override, CALL, True))
+                                found.append((override, CALL, True, True))
         elif how == "ref":
             sym = self.symbol(mid, str(callee[1]))
             if sym is not None and sym[0] == "fn":
                 bound = fact.bound if sym[2] is None else bool(sym[2])
-                found.append((sym[1], CALL, bound))  # type: ignore[arg-type]
+                found.append((sym[1], CALL, bound, False))  # type: ignore[arg-type]
             elif sym is not None and sym[0] == "class":
                 init = self.lookup(sym[1], "__init__")  # type: ignore[arg-type]
                 if init is not None:
-                    found.append((init, CONSTRUCT, True))
+                    found.append((init, CONSTRUCT, True, False))
         if thread:
-            return [(gf, THREAD, bound) for gf, _, bound in found]
+            return [(gf, THREAD, bound, over) for gf, _, bound, over in found]
         return found
 
     def all_callers_known(self, gf: GF) -> bool:

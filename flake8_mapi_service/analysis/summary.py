@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -199,12 +200,14 @@ class ModuleSummary:
     written: Set[str] = field(default_factory=set)
 
     def calls_of(self, fid: str) -> List[CallFact]:
-        index = self.__dict__.get("_by_scope")
-        if index is None:
-            index = self.__dict__["_by_scope"] = {}
-            for call in self.calls:
-                index.setdefault(call.scope, []).append(call)
-        return index.get(fid, [])  # type: ignore[no-any-return]
+        return self._by_scope.get(fid, [])
+
+    @cached_property
+    def _by_scope(self) -> Dict[str, List[CallFact]]:
+        index: Dict[str, List[CallFact]] = {}
+        for call in self.calls:
+            index.setdefault(call.scope, []).append(call)
+        return index
 
 
 # -- building it ----------------------------------------------------------------------------

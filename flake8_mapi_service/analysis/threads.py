@@ -31,7 +31,8 @@ pre-order index and its frames (``summary.FrameFact``: the blocks that hold it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from functools import cached_property
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .apis import (
     COM_INIT,
@@ -42,8 +43,8 @@ from .apis import (
     SERVICE_THREAD_METHODS,
     THREAD_CLASSES,
 )
-from .callgraph import CALLS, THREAD, Node
-from .link import GF, Link
+from .callgraph import CALLS, THREAD, Edge, Node
+from .link import GC, GF, Link
 from .structure import STRAIGHT_PARTS, runs_after
 from .summary import FrameFact
 
@@ -67,10 +68,18 @@ class ThreadRoot:
     kind: str
     #: for messages: "control handler Service.SvcStop", "thread target worker"
     label: str
+    #: the service class whose thread or control handler it is (``self.m()`` there
+    #: runs that class's own ``m``), or None
+    cls: Optional[GC] = None
 
 
 class ThreadModel:
-    def __init__(self, link: Link, service_classes: Sequence[Tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        link: Link,
+        service_classes: Sequence[Tuple[str, str]],
+        in_service: Callable[[GF], bool] = lambda gf: True,
+    ) -> None:
         self.link = link
         self._service_classes = list(service_classes)
         graph = link.graph
@@ -101,41 +110,44 @@ class ThreadModel:
                 self._com_points.setdefault(edge.caller, []).append(
                     Point(edge.caller, edge.fact.index, edge.fact.frames)
                 )
-        self.initializers: Set[GF] = graph.backward(self.direct_init, CALLS)
+        # a subclass's override is not followed here: whether it runs depends on the
+        # instance, which only a service class's own thread knows (below)
+        self.initializers: Set[GF] = graph.backward(self.direct_init, CALLS, through=_static)
         for gf in self.initializers:
             for edge in graph.into(gf, CALLS):
-                self._init_points.setdefault(edge.caller, []).append(
-                    Point(edge.caller, edge.fact.index, edge.fact.frames)
-                )
-        for points in self._init_points.values():
-            points.sort(key=lambda p: p.index)
+                if _static(edge):
+                    self._add_init_point(edge)
         # -- the service thread and the control thread ----------------------------------
         self.service_bodies: Set[GF] = set()
         self.control: List[ThreadRoot] = []
         self.service_threads: List[ThreadRoot] = []
-        seen_roots: Set[Tuple[str, GF]] = set()
+        seen_roots: Set[Tuple[str, GF, GC]] = set()
+        #: per service class whose thread initializes MAPI: the methods that run with
+        #: ``self`` an instance of it, the ones of those that initialize, its bodies
+        self._initializing: List[Tuple[GC, Set[GF], Set[GF], List[GF]]] = []
         for gc in service_classes:
             methods = link.methods(gc)
             thread = [methods[n] for n in SERVICE_THREAD_METHODS if n in methods]
             cls = link.klass(gc)
             cls_name = cls.qualname if cls is not None else gc[1]
-            if any(m in self.initializers for m in thread):
-                for name in SERVICE_BODIES:
-                    if name in methods:
-                        self.service_bodies.add(methods[name])
+            own, inits = self._class_initializers(gc, thread)
+            if any(m in inits for m in thread):
+                bodies = [methods[name] for name in SERVICE_BODIES if name in methods]
+                self.service_bodies.update(bodies)
+                self._initializing.append((gc, own, inits, bodies))
             else:
                 for m in thread:
-                    if ("service", m) not in seen_roots:
-                        seen_roots.add(("service", m))
-                        self.service_threads.append(
-                            ThreadRoot(m, "service", f"service thread ({self.name(m)})")
-                        )
+                    if ("service", m, gc) not in seen_roots:
+                        seen_roots.add(("service", m, gc))
+                        label = f"service thread ({self.name(m)})"
+                        if not self.name(m).startswith(cls_name + "."):  # inherited
+                            label = f"service thread of {cls_name} ({self.name(m)})"
+                        self.service_threads.append(ThreadRoot(m, "service", label, gc))
             for name in CONTROL_METHODS:
-                if name in methods and ("control", methods[name]) not in seen_roots:
-                    seen_roots.add(("control", methods[name]))
-                    self.control.append(
-                        ThreadRoot(methods[name], "control", f"control handler {cls_name}.{name}")
-                    )
+                if name in methods and ("control", methods[name], gc) not in seen_roots:
+                    seen_roots.add(("control", methods[name], gc))
+                    label = f"control handler {cls_name}.{name}"
+                    self.control.append(ThreadRoot(methods[name], "control", label, gc))
         # -- other threads --------------------------------------------------------------
         self.workers: List[ThreadRoot] = []
         started: Set[GF] = set()
@@ -153,23 +165,90 @@ class ThreadModel:
                 if gf not in started:
                     started.add(gf)
                     self.workers.append(ThreadRoot(gf, "worker", f"thread {run.qualname}.run"))
-        self._reach: Dict[GF, Set[GF]] = {}
+        self._reach: Dict[Tuple[GF, Optional[GC]], Set[GF]] = {}
         #: functions that start another thread's code: when the MAPI thread also calls
         #: one of them directly, which thread runs it is unclear (left out)
         roots: Set[GF] = {r.function for r in self.control + self.workers}
+        for points in self._init_points.values():
+            points.sort(key=lambda p: p.index)
         # -- the MAPI thread -----------------------------------------------------------
-        seeds: List[GF] = []
+        # of service code (what the service-only rules ask), and of any code (context)
+        seeds: Dict[bool, List[GF]] = {True: [], False: []}
         for gf in self.initializers:
             for edge in graph.out(gf, CALLS):
                 point = Point(gf, edge.fact.index, edge.fact.frames)
                 if self._in_region(point) and not self._after_uninit(point):
-                    seeds.append(edge.target)
-        for gf in self.service_bodies:
+                    seeds[in_service(gf)].append(edge.target)
+        self.service_mapi: Set[GF] = graph.forward(seeds[True], CALLS, skip=roots)
+        # a service class's thread: ``self.m()`` runs the class's own ``m``
+        for gc, own, inits, bodies in self._initializing:
+            start: List[GF] = []
+            for gf in set(bodies) | inits:
+                for edge in graph.out(gf, CALLS):
+                    point = Point(gf, edge.fact.index, edge.fact.frames)
+                    if self._after_uninit(point) or not self._dispatch(gc, edge):
+                        continue
+                    if (gf in bodies and self._service_point(point)) or (
+                        gf in inits and self._in_region(point)
+                    ):
+                        start.append(edge.target)
+
+            def runs(edge: Edge, gc: GC = gc, own: Set[GF] = own) -> bool:
+                return edge.caller not in own or self._dispatch(gc, edge)
+
+            self.service_mapi |= graph.forward(start, CALLS, skip=roots, through=runs)
+        self.mapi_functions: Set[GF] = self.service_mapi | graph.forward(
+            seeds[False], CALLS, skip=roots
+        )
+
+    def _add_init_point(self, edge: Edge) -> None:
+        points = self._init_points.setdefault(edge.caller, [])
+        if all(p.index != edge.fact.index for p in points):
+            points.append(Point(edge.caller, edge.fact.index, edge.fact.frames))
+
+    def _dispatch(self, gc: GC, edge: Edge) -> bool:
+        """The call runs its target for an instance of ``gc``: any call but a
+        ``self.m()`` whose target is not ``gc``'s own ``m``."""
+        return not edge.self_method or edge.target == self.link.lookup(gc, edge.self_method)
+
+    def _own(self, gc: GC, start: List[GF]) -> Set[GF]:
+        """The methods ``start`` runs with ``self`` an instance of ``gc``: themselves
+        and, transitively, what their ``self.m()`` calls run for it."""
+        own: Set[GF] = set(start)
+        todo = list(start)
+        while todo:
+            for edge in self.link.graph.out(todo.pop(), CALLS):
+                if edge.self_method and self._dispatch(gc, edge) and edge.target not in own:
+                    own.add(edge.target)
+                    todo.append(edge.target)
+        return own
+
+    def _class_initializers(self, gc: GC, thread: List[GF]) -> Tuple[Set[GF], Set[GF]]:
+        """The methods the service thread of ``gc`` runs with ``self`` an instance of
+        it (``self.m()`` from its thread methods, transitively), and those of them
+        that initialize MAPI for such an instance (their initializing calls become
+        init points)."""
+        graph = self.link.graph
+        own = self._own(gc, thread)
+
+        def initializing(edge: Edge, inits: Set[GF]) -> bool:
+            if edge.self_method:
+                return self._dispatch(gc, edge) and edge.target in inits
+            return edge.target in self.initializers
+
+        inits = {gf for gf in own if gf in self.direct_init}
+        changed = True
+        while changed:
+            changed = False
+            for gf in own - inits:
+                if any(initializing(e, inits) for e in graph.out(gf, CALLS)):
+                    inits.add(gf)
+                    changed = True
+        for gf in inits:
             for edge in graph.out(gf, CALLS):
-                point = Point(gf, edge.fact.index, edge.fact.frames)
-                if self._service_point(point) and not self._after_uninit(point):
-                    seeds.append(edge.target)
-        self.mapi_functions: Set[GF] = graph.forward(seeds, CALLS, skip=roots)
+                if initializing(edge, inits):
+                    self._add_init_point(edge)
+        return own, inits
 
     def name(self, gf: GF) -> str:
         fn = self.link.function(gf)
@@ -182,9 +261,11 @@ class ThreadModel:
         if self._after_uninit(point):
             return False
         gf = point.function
-        if gf in self.mapi_functions:
+        if gf in self.service_mapi:
             return True
         if gf in self.service_bodies and self._service_point(point):
+            return True
+        if any(gf in inits for _, _, inits, _ in self._initializing) and self._in_region(point):
             return True
         return gf in self.initializers and self._in_region(point)
 
@@ -194,7 +275,7 @@ class ThreadModel:
             return "it calls MAPIInitialize (what follows the call)"
         if gf in self.service_bodies:
             return "its service thread initializes MAPI"
-        if gf in self.initializers:
+        if gf in self.initializers or any(gf in i for _, _, i, _ in self._initializing):
             return "it initializes MAPI through a call (what follows the call)"
         if gf in self.mapi_functions:
             return "the MAPI thread calls it"
@@ -205,11 +286,23 @@ class ThreadModel:
         and the service thread of a service class that never initializes MAPI."""
         return self.control + self.workers + self.service_threads
 
-    def reach(self, gf: GF) -> Set[GF]:
-        """The functions ``gf`` runs, itself included, through calls."""
-        cached = self._reach.get(gf)
+    def reach(self, root: ThreadRoot) -> Set[GF]:
+        """The functions a thread root runs, itself included, through calls; on a
+        service class's thread ``self.m()`` runs the class's own ``m``."""
+        key = (root.function, root.cls)
+        cached = self._reach.get(key)
         if cached is None:
-            cached = self._reach[gf] = self.link.graph.forward([gf], CALLS)
+            gc = root.cls
+            if gc is None:
+                cached = self.link.graph.forward([root.function], CALLS)
+            else:
+                own = self._own(gc, [root.function])
+
+                def runs(edge: Edge) -> bool:
+                    return edge.caller not in own or self._dispatch(gc, edge)
+
+                cached = self.link.graph.forward([root.function], CALLS, through=runs)
+            self._reach[key] = cached
         return cached
 
     def initializes(self, gf: GF) -> bool:
@@ -229,14 +322,14 @@ class ThreadModel:
         seen: Set[GF] = {point.function}
         todo: List[GF] = [point.function]
         service_methods: Set[GF] = set()
-        for methods in self._service_thread_methods():
+        for methods in self._thread_methods:
             service_methods.update(methods)
         while todo:
             gf = todo.pop()
             if gf in service_methods:
                 # another method of the service thread may run first (__init__ before
                 # SvcDoRun); the point's own function counts only before the point
-                for methods in self._service_thread_methods():
+                for methods in self._thread_methods:
                     if gf in methods and any(
                         m in self._com_points for m in methods if m != point.function
                     ):
@@ -267,15 +360,14 @@ class ThreadModel:
                 return True
         return False
 
-    def _service_thread_methods(self) -> List[Set[GF]]:
-        found = self.__dict__.get("_thread_methods")
-        if found is None:
-            found = []
-            for gc in self._service_classes:
-                methods = self.link.methods(gc)
-                found.append({methods[n] for n in SERVICE_THREAD_METHODS if n in methods})
-            self.__dict__["_thread_methods"] = found
-        return found  # type: ignore[no-any-return]
+    @cached_property
+    def _thread_methods(self) -> List[Set[GF]]:
+        """The service-thread methods of each service class."""
+        found: List[Set[GF]] = []
+        for gc in self._service_classes:
+            methods = self.link.methods(gc)
+            found.append({methods[n] for n in SERVICE_THREAD_METHODS if n in methods})
+        return found
 
     # -- regions -------------------------------------------------------------------------
     def _after_uninit(self, point: Point) -> bool:
@@ -312,6 +404,11 @@ class ThreadModel:
         if not inits:
             return True
         return point.index > inits[0].index and self._in_region(point)
+
+
+def _static(edge: Edge) -> bool:
+    """Not a subclass's override (which runs only for instances of the subclass)."""
+    return not edge.override
 
 
 def _in_loop(frames: Tuple[FrameFact, ...]) -> bool:
