@@ -164,3 +164,90 @@ def test_a_read_only_module_is_not_replaced(tmp_path: Path) -> None:
     # twin: writable, it is fixed
     assert fix(root, "mailsvc/mailer.py").returncode == 1
     assert path.read_bytes() != before
+
+
+HELPER = """from win32com.mapi import mapi
+
+
+def init_mapi(flags):
+    mapi.MAPIInitialize((mapi.MAPI_INIT_VERSION, flags))
+"""
+SERVICE = """import pythoncom
+import win32serviceutil
+from win32com.mapi import mapi
+
+import helper
+
+
+class Svc(win32serviceutil.ServiceFramework):
+    def SvcDoRun(self):
+        pythoncom.OleInitialize()
+        helper.init_mapi(mapi.MAPI_MULTITHREAD_NOTIFICATIONS)
+        mapi.MAPIUninitialize()
+"""
+DESKTOP = """import helper
+
+helper.init_mapi(0)
+"""
+
+
+def test_flags_from_callers_that_are_not_all_service_code_are_left(tmp_path: Path) -> None:
+    """Adding MAPI_NT_SERVICE where the helper uses its parameter would change what a
+    desktop tool that calls the same helper passes: left to fix by hand."""
+    root = tmp_path / "shared"
+    root.mkdir()
+    (root / "setup.cfg").write_text("[flake8]\n", "utf-8")
+    for name, text in (("helper", HELPER), ("service", SERVICE), ("desktop", DESKTOP)):
+        (root / f"{name}.py").write_text(text, "utf-8")
+    assert ("helper.py", 5, "MPS101") in lint(root)
+    proc = fix(root, ".")
+    assert proc.returncode == 1, proc.stderr
+    assert (
+        "./helper.py:5:5: MPS101 not fixed: the flags come from the callers of init_mapi, "
+        "and desktop.py:3 is not service code"
+    ) in proc.stdout
+    assert (root / "helper.py").read_text("utf-8") == HELPER
+    # twin: with service code its only caller, the call gets the bit
+    (root / "desktop.py").unlink()
+    proc = fix(root, ".")
+    assert "./helper.py:5:5: MPS101 fixed" in proc.stdout, proc.stdout + proc.stderr
+    fixed = (root / "helper.py").read_text("utf-8")
+    assert "(mapi.MAPI_INIT_VERSION, flags | mapi.MAPI_NT_SERVICE)" in fixed
+    assert ("helper.py", 5, "MPS101") not in lint(root)
+
+
+WAITS = """import pythoncom
+import win32con
+import win32event
+
+
+def wait(stop):
+    while True:
+        rc = win32event.MsgWaitForMultipleObjects([stop], 0, 500, win32con.QS_TIMER)
+        if rc == win32event.WAIT_OBJECT_0 + 1:
+            pythoncom.PumpWaitingMessages()
+        else:
+            break
+"""
+
+
+def test_a_wake_mask_in_a_module_that_never_names_mapi_is_fixed(tmp_path: Path) -> None:
+    # MPS404 is the one fixable code whose call is not MAPI's: a helper module of the
+    # service without the word "mapi" in it still gets its fix
+    root = tmp_path / "waits"
+    root.mkdir()
+    (root / "setup.cfg").write_text("[flake8]\n", "utf-8")
+    (root / "waits.py").write_text(WAITS, "utf-8")
+    (root / "svc.py").write_text(
+        "import win32serviceutil\n\nimport waits\n\n\n"
+        "class S(win32serviceutil.ServiceFramework):\n"
+        "    def SvcDoRun(self):\n"
+        "        waits.wait(self.stop)\n",
+        "utf-8",
+    )
+    assert lint(root) == {("waits.py", 8, "MPS404")}
+    proc = fix(root, "waits.py")
+    assert proc.returncode == 1, proc.stderr
+    assert "waits.py:8:14: MPS404 fixed" in proc.stdout
+    assert "win32con.QS_TIMER | QS_ALLPOSTMESSAGE" in (root / "waits.py").read_text("utf-8")
+    assert lint(root) == set()

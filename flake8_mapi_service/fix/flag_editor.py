@@ -27,6 +27,7 @@ import libcst as cst
 
 from ..analysis.apis import CONSTANTS, MAPI_LOGON_EX
 from ..analysis.bindings import MAPI_MODULE
+from ..analysis.callgraph import ALL
 from ..analysis.context import Analysis
 from ..analysis.flow import TupleV, as_bits, resolve
 from ..analysis.model import (
@@ -513,7 +514,31 @@ class Builder:
                 self._flags(inner, scope, {inner}, depth + 1)  # c_ulong(FLAGS): change FLAGS
                 return
             raise CannotFix("the flags are the result of a call")
+        self._callers_are_service(expr, scope)
         self._set(expr, self._rewrite(expr, scope))
+
+    def _callers_are_service(self, expr: cst.BaseExpression, scope: Scope) -> None:
+        """An edit of flags that come from a parameter changes what every caller
+        passes: only when every caller is service code (a desktop tool that calls
+        the same helper keeps its dialog), and no caller is out of sight."""
+        link = self.an.link
+        services = self.an.services
+        for name in sorted(names_in(expr)):
+            owner = self.resolver.binding_scope(name, scope)
+            if not isinstance(owner, FunctionScope) or all(p.name != name for p in owner.params):
+                continue
+            gf = self.an.node_of(owner)
+            if not link.all_callers_known(gf):
+                raise CannotFix(
+                    f"the flags come from the callers of {owner.name}, some out of sight"
+                )
+            for edge in link.graph.into(gf, ALL):
+                if not services.in_service(edge.caller):
+                    where = f"{link.display(edge.mid)}:{edge.fact.line}"
+                    raise CannotFix(
+                        f"the flags come from the callers of {owner.name}, and {where} "
+                        "is not service code"
+                    )
 
     def _may_be_ctypes_number(self, name: str, scope: Scope) -> bool:
         """A name some assignment binds to ``c_ulong(...)`` (or another call), or a
