@@ -134,9 +134,11 @@ def _describe(
     summary = link.modules.get(an.mid)
     if summary is None:
         return report, an
+    # module-level code (and the __main__ block) is shown when it calls something
+    calling = {an.function_of(site) for site in model.calls}
     for fid, fact in summary.functions.items():
         gf = (an.mid, fid)
-        if fid in (MODULE, MAIN) and not link.calls(gf):
+        if fid in (MODULE, MAIN) and gf not in calling:
             continue
         service = services.in_service(gf)
         chain = [

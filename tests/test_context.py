@@ -71,3 +71,30 @@ def test_unknown_path_is_a_usage_error() -> None:
     proc = context("no/such/file.py")
     assert proc.returncode == 2
     assert "no such file or directory" in proc.stderr
+
+
+def test_module_code_an_import_makes_service_code_is_shown(tmp_path: Path) -> None:
+    """What flake8 reports as service code (MPS205 on a module-level ``input()`` of a
+    module the service imports), ``context`` says is service code, and why."""
+    (tmp_path / "setup.cfg").write_text("[flake8]\n", "utf-8")
+    (tmp_path / "creds.py").write_text('USER = input("user: ")\n', "utf-8")
+    (tmp_path / "svc.py").write_text(
+        "import win32serviceutil\n\nimport creds\n\n\n"
+        "class Svc(win32serviceutil.ServiceFramework):\n"
+        "    def SvcDoRun(self):\n"
+        "        print(creds.USER)\n",
+        "utf-8",
+    )
+    (tmp_path / "tool.py").write_text('NAME = input("name: ")\n', "utf-8")
+    proc = context("creds.py", "tool.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (
+        "creds.py\n"
+        "  service code in part: the functions service code reaches\n"
+        "    module code: module code imports (svc.py) -> module code\n"
+        "  nothing of it runs on the MAPI thread\n"
+        # twin: module code nothing imports is not service code
+        "tool.py\n"
+        "  not service code: nothing makes it a service, and no service code reaches it\n"
+        "  nothing of it runs on the MAPI thread\n"
+    )

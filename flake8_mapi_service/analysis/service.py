@@ -146,7 +146,8 @@ class Services:
     def chain(self, gf: GF) -> List[Tuple[str, str, str]]:
         """How service code reaches a function: (caller, how, where) steps from the
         service file's code down to it, ``how`` being "calls", "starts a thread"
-        or "imports", ``where`` ``path:line`` (a module's path for an import);
+        or "imports", ``where`` ``path:line`` (the importing module's path for an
+        import);
         empty when its file is service code itself, or when nothing reaches it."""
         steps: List[Tuple[str, str, str]] = []
         current: Optional[GF] = gf
@@ -165,7 +166,7 @@ class Services:
                 current = edge.caller
             else:
                 importer: GF = what  # type: ignore[assignment]
-                steps.append((self.name(importer), "imports", self.display(current[0])))
+                steps.append((self.name(importer), "imports", self.display(importer[0])))
                 current = importer
         steps.reverse()
         return steps
