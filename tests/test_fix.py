@@ -307,6 +307,39 @@ def test_diff_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert f"{target}:16:9: MPS101 would fix" in captured.err
 
 
+SELF_FLAGS = """import win32serviceutil
+from win32com.mapi import mapi
+
+BASE = mapi.MAPI_EXTENDED | mapi.MAPI_NO_MAIL
+
+
+class Mailer:
+    fresh = False
+
+    def connect(self):
+        return mapi.MAPILogonEx(0, "Mail", None, BASE if self.fresh else BASE)
+
+
+class MailService(win32serviceutil.ServiceFramework):
+    pass
+
+
+def run(mailer):
+    return mailer.connect()
+"""
+
+
+def test_flags_that_read_self_are_not_flags_from_callers() -> None:
+    # ``self`` is a parameter, but what the flags read of it is not what callers pass:
+    # the call of a method some unseen code may call is fixed as any other
+    out = fix_bytes(SELF_FLAGS.encode(), "svc.py")
+    assert out.fixes == [(11, 16, "MPS102")], out.left
+    fixed = out.fixed.decode()
+    assert "(BASE if self.fresh else BASE) | mapi.MAPI_NT_SERVICE" in fixed
+    # (flags from the callers of a helper some desktop code calls are left:
+    # tests/test_fix_project.py)
+
+
 def test_a_read_only_file_is_reported_not_fixed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1416,6 +1449,8 @@ def test_diff_applies_with_git_apply(tmp_path: Path) -> None:
             .read_text(encoding="utf-8")
             .replace("mapi.MAPIInitialize(None)", "mapi.MAPIInitialize(None)  # caf\u00e9")
         ).encode("latin-1"),
+        # UTF-8 with a byte order mark: the mark opens the file, not the diff's lines
+        "bom.py": b"\xef\xbb\xbf" + (CASES / "pywin32_inline.py").read_bytes(),
     }
     for name, data in files.items():
         (repo / name).write_bytes(data)
@@ -1427,7 +1462,7 @@ def test_diff_applies_with_git_apply(tmp_path: Path) -> None:
     assert commit.returncode == 0, commit.stderr
     script = Path(sys.executable).parent / "flake8-mapi-service"
     args = [script, "fix", "--diff", "inline.py", "svc", "crlf.py", str(repo / "wake.py")]
-    args = [str(a) for a in (*args, "latin1.py")]
+    args = [str(a) for a in (*args, "latin1.py", "bom.py")]
     proc = subprocess.run(args, cwd=str(repo), capture_output=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     patch = tmp_path / "fix.patch"

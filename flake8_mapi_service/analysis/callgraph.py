@@ -106,9 +106,6 @@ class Edge:
     bound: bool = False
     #: ``self.m()``: the method's name (which method runs depends on the instance's class)
     self_method: str = ""
-    #: the target is a subclass's override of that method: it runs only for instances
-    #: of that subclass
-    override: bool = False
 
 
 class ProjectGraph:
@@ -166,21 +163,13 @@ class ProjectGraph:
                 todo.append(edge.target)
         return seen - skipped
 
-    def backward(
-        self,
-        start: Iterable[Node],
-        kinds: FrozenSet[str] = CALLS,
-        through: Optional[Callable[[Edge], bool]] = None,
-    ) -> Set[Node]:
-        """The functions that reach one of ``start`` (themselves included; with
-        ``through``, only along the edges it accepts)."""
+    def backward(self, start: Iterable[Node], kinds: FrozenSet[str] = CALLS) -> Set[Node]:
+        """The functions that reach one of ``start`` (themselves included)."""
         seen: Set[Node] = set(start)
         todo = list(seen)
         while todo:
             current = todo.pop()
             for edge in self._in.get(current, ()):
-                if through is not None and not through(edge):
-                    continue
                 if edge.kind in kinds and edge.caller not in seen:
                     seen.add(edge.caller)
                     todo.append(edge.caller)

@@ -493,54 +493,52 @@ class Link:
                 caller = (mid, fact.scope)
                 callee = fact.callee
                 self_method = str(callee[2]) if callee[0] == "meth" and callee[3] else ""
-                for target, kind, bound, override in self.targets(mid, fact):
-                    out.append(Edge(caller, target, kind, mid, fact, bound, self_method, override))
+                for target, kind, bound in self.targets(mid, fact):
+                    out.append(Edge(caller, target, kind, mid, fact, bound, self_method))
         return out
 
-    def targets(self, mid: str, fact: CallFact) -> List[Tuple[GF, str, bool, bool]]:
-        """(function, edge kind, instance passed implicitly, override) a call may run;
-        an override is a subclass's method ``self.m()`` runs only for instances of
-        that subclass."""
+    def targets(self, mid: str, fact: CallFact) -> List[Tuple[GF, str, bool]]:
+        """(function, edge kind, instance passed implicitly) a call may run."""
         callee = fact.callee
         if callee is None:
             return []
         thread = fact.kind == "thread"
         how = callee[0]
-        found: List[Tuple[GF, str, bool, bool]] = []
+        found: List[Tuple[GF, str, bool]] = []
         if how == "fn":
             gf = (mid, str(callee[1]))
             if self.function(gf) is not None:
-                found.append((gf, CALL, fact.bound, False))
+                found.append((gf, CALL, fact.bound))
         elif how == "new":
             gc = self.class_of(mid, callee[1])  # type: ignore[arg-type]
             init = self.lookup(gc, "__init__") if gc is not None else None
             if init is not None:
-                found.append((init, CONSTRUCT, True, False))
+                found.append((init, CONSTRUCT, True))
         elif how == "meth":
             gc = self.class_of(mid, callee[1])  # type: ignore[arg-type]
             if gc is not None:
                 name = str(callee[2])
                 method = self.lookup(gc, name)
                 if method is not None:
-                    found.append((method, CALL, True, False))
+                    found.append((method, CALL, True))
                 if callee[3]:  # self.m(): an override in a subclass may run
                     for sub in self.subclasses(gc):
                         fact_cls = self.klass(sub)
                         if fact_cls is not None and name in fact_cls.methods:
                             override = (sub[0], fact_cls.methods[name])
                             if override != method:
-                                found.append((override, CALL, True, True))
+                                found.append((override, CALL, True))
         elif how == "ref":
             sym = self.symbol(mid, str(callee[1]))
             if sym is not None and sym[0] == "fn":
                 bound = fact.bound if sym[2] is None else bool(sym[2])
-                found.append((sym[1], CALL, bound, False))  # type: ignore[arg-type]
+                found.append((sym[1], CALL, bound))  # type: ignore[arg-type]
             elif sym is not None and sym[0] == "class":
                 init = self.lookup(sym[1], "__init__")  # type: ignore[arg-type]
                 if init is not None:
-                    found.append((init, CONSTRUCT, True, False))
+                    found.append((init, CONSTRUCT, True))
         if thread:
-            return [(gf, THREAD, bound, over) for gf, _, bound, over in found]
+            return [(gf, THREAD, bound) for gf, _, bound in found]
         return found
 
     def all_callers_known(self, gf: GF) -> bool:

@@ -15,9 +15,16 @@ work lists: thousands of mutually calling functions terminate.
   ``SvcRun`` and ``SvcDoRun`` (its own or inherited from a project base class)
   run on one thread; when any of them (or a helper) initializes MAPI, all of
   ``SvcRun``/``SvcDoRun`` is on the MAPI thread, except what precedes the
-  function's own initializing call.
+  function's own initializing call.  In the methods that thread runs with
+  ``self`` an instance of the class (``self.m()`` from them, transitively),
+  ``self.m()`` is the class's own ``m``: whether the class initializes MAPI,
+  and what of them is on its MAPI thread, is worked out per class.  A class
+  whose thread initializes only through another class's override is unclear
+  (neither the MAPI thread nor another thread).
 - **MAPI functions**: every function called from a MAPI region or from a
-  service-thread body that is on the MAPI thread, transitively.
+  service-thread body that is on the MAPI thread, transitively; those of
+  service code (``service_mapi``, what the rules ask) apart from the rest
+  (``context`` shows both).
 - **Other threads**: the service thread when it never initializes MAPI, the
   control handlers (``SvcStop``, ``SvcShutdown``, ``SvcOther(Ex)``,
   ``SvcPause``, ``SvcContinue``, ``SvcInterrogate``), the functions the THREAD
@@ -68,9 +75,6 @@ class ThreadRoot:
     kind: str
     #: for messages: "control handler Service.SvcStop", "thread target worker"
     label: str
-    #: the service class whose thread or control handler it is (``self.m()`` there
-    #: runs that class's own ``m``), or None
-    cls: Optional[GC] = None
 
 
 class ThreadModel:
@@ -82,6 +86,8 @@ class ThreadModel:
     ) -> None:
         self.link = link
         self._service_classes = list(service_classes)
+        self._lookups: Dict[Tuple[GC, str], Optional[GF]] = {}
+        self._grouped: Dict[GF, Tuple[List[Edge], Dict[Tuple[int, str], Dict[GF, Edge]]]] = {}
         graph = link.graph
         # -- initializers ------------------------------------------------------------
         self.direct_init: Set[GF] = set()
@@ -110,44 +116,48 @@ class ThreadModel:
                 self._com_points.setdefault(edge.caller, []).append(
                     Point(edge.caller, edge.fact.index, edge.fact.frames)
                 )
-        # a subclass's override is not followed here: whether it runs depends on the
-        # instance, which only a service class's own thread knows (below)
-        self.initializers: Set[GF] = graph.backward(self.direct_init, CALLS, through=_static)
+        self.initializers: Set[GF] = graph.backward(self.direct_init, CALLS)
         for gf in self.initializers:
             for edge in graph.into(gf, CALLS):
-                if _static(edge):
-                    self._add_init_point(edge)
+                self._add_init_point(edge)
         # -- the service thread and the control thread ----------------------------------
         self.service_bodies: Set[GF] = set()
         self.control: List[ThreadRoot] = []
         self.service_threads: List[ThreadRoot] = []
-        seen_roots: Set[Tuple[str, GF, GC]] = set()
+        seen_roots: Set[Tuple[str, GF]] = set()
         #: per service class whose thread initializes MAPI: the methods that run with
         #: ``self`` an instance of it, the ones of those that initialize, its bodies
         self._initializing: List[Tuple[GC, Set[GF], Set[GF], List[GF]]] = []
+        #: the methods some service class's thread runs with ``self`` an instance of it
+        #: (their MAPI thread is worked out per class)
+        self._owned: Set[GF] = set()
         for gc in service_classes:
             methods = link.methods(gc)
             thread = [methods[n] for n in SERVICE_THREAD_METHODS if n in methods]
             cls = link.klass(gc)
             cls_name = cls.qualname if cls is not None else gc[1]
             own, inits = self._class_initializers(gc, thread)
+            self._owned |= own
             if any(m in inits for m in thread):
                 bodies = [methods[name] for name in SERVICE_BODIES if name in methods]
                 self.service_bodies.update(bodies)
                 self._initializing.append((gc, own, inits, bodies))
-            else:
+            elif not any(m in self.initializers for m in thread):
                 for m in thread:
-                    if ("service", m, gc) not in seen_roots:
-                        seen_roots.add(("service", m, gc))
-                        label = f"service thread ({self.name(m)})"
-                        if not self.name(m).startswith(cls_name + "."):  # inherited
-                            label = f"service thread of {cls_name} ({self.name(m)})"
-                        self.service_threads.append(ThreadRoot(m, "service", label, gc))
+                    if ("service", m) not in seen_roots:
+                        seen_roots.add(("service", m))
+                        self.service_threads.append(
+                            ThreadRoot(m, "service", f"service thread ({self.name(m)})")
+                        )
+            # else: only another class's override of a method its thread calls
+            # initializes MAPI (a shared base class): its thread is unclear, neither
+            # the MAPI thread nor a thread without MAPI
             for name in CONTROL_METHODS:
-                if name in methods and ("control", methods[name], gc) not in seen_roots:
-                    seen_roots.add(("control", methods[name], gc))
-                    label = f"control handler {cls_name}.{name}"
-                    self.control.append(ThreadRoot(methods[name], "control", label, gc))
+                if name in methods and ("control", methods[name]) not in seen_roots:
+                    seen_roots.add(("control", methods[name]))
+                    self.control.append(
+                        ThreadRoot(methods[name], "control", f"control handler {cls_name}.{name}")
+                    )
         # -- other threads --------------------------------------------------------------
         self.workers: List[ThreadRoot] = []
         started: Set[GF] = set()
@@ -165,38 +175,46 @@ class ThreadModel:
                 if gf not in started:
                     started.add(gf)
                     self.workers.append(ThreadRoot(gf, "worker", f"thread {run.qualname}.run"))
-        self._reach: Dict[Tuple[GF, Optional[GC]], Set[GF]] = {}
+        self._reach: Dict[GF, Set[GF]] = {}
         #: functions that start another thread's code: when the MAPI thread also calls
         #: one of them directly, which thread runs it is unclear (left out)
         roots: Set[GF] = {r.function for r in self.control + self.workers}
         for points in self._init_points.values():
             points.sort(key=lambda p: p.index)
         # -- the MAPI thread -----------------------------------------------------------
-        # of service code (what the service-only rules ask), and of any code (context)
+        # of service code (what the service-only rules ask), and of any code (context);
+        # in a service class's own methods ``self.m()`` runs that class's ``m`` (below)
         seeds: Dict[bool, List[GF]] = {True: [], False: []}
-        for gf in self.initializers:
+        for gf in self.initializers - self._owned:
             for edge in graph.out(gf, CALLS):
                 point = Point(gf, edge.fact.index, edge.fact.frames)
                 if self._in_region(point) and not self._after_uninit(point):
                     seeds[in_service(gf)].append(edge.target)
-        self.service_mapi: Set[GF] = graph.forward(seeds[True], CALLS, skip=roots)
-        # a service class's thread: ``self.m()`` runs the class's own ``m``
+        own_mapi: Set[GF] = set()
         for gc, own, inits, bodies in self._initializing:
-            start: List[GF] = []
+            todo: List[GF] = []
             for gf in set(bodies) | inits:
-                for edge in graph.out(gf, CALLS):
+                for edge in self._runs_for(gc, gf):
                     point = Point(gf, edge.fact.index, edge.fact.frames)
-                    if self._after_uninit(point) or not self._dispatch(gc, edge):
+                    if self._after_uninit(point):
                         continue
                     if (gf in bodies and self._service_point(point)) or (
                         gf in inits and self._in_region(point)
                     ):
-                        start.append(edge.target)
-
-            def runs(edge: Edge, gc: GC = gc, own: Set[GF] = own) -> bool:
-                return edge.caller not in own or self._dispatch(gc, edge)
-
-            self.service_mapi |= graph.forward(start, CALLS, skip=roots, through=runs)
+                        todo.append(edge.target)
+            # the class's own methods (through ``self.m()``), then the rest as any code
+            reached: Set[GF] = set()
+            while todo:
+                gf = todo.pop()
+                if gf in roots or gf in reached:
+                    continue
+                if gf not in own:
+                    seeds[True].append(gf)
+                    continue
+                reached.add(gf)
+                todo.extend(edge.target for edge in self._runs_for(gc, gf))
+            own_mapi |= reached
+        self.service_mapi: Set[GF] = own_mapi | graph.forward(seeds[True], CALLS, skip=roots)
         self.mapi_functions: Set[GF] = self.service_mapi | graph.forward(
             seeds[False], CALLS, skip=roots
         )
@@ -206,10 +224,30 @@ class ThreadModel:
         if all(p.index != edge.fact.index for p in points):
             points.append(Point(edge.caller, edge.fact.index, edge.fact.frames))
 
-    def _dispatch(self, gc: GC, edge: Edge) -> bool:
-        """The call runs its target for an instance of ``gc``: any call but a
-        ``self.m()`` whose target is not ``gc``'s own ``m``."""
-        return not edge.self_method or edge.target == self.link.lookup(gc, edge.self_method)
+    def _runs_for(self, gc: GC, gf: GF) -> List[Edge]:
+        """The call edges of ``gf`` that run for an instance of ``gc``: every call but a
+        ``self.m()`` whose target is not ``gc``'s own ``m`` (a sibling's override)."""
+        grouped = self._grouped.get(gf)
+        if grouped is None:
+            plain: List[Edge] = []
+            by_site: Dict[Tuple[int, str], Dict[GF, Edge]] = {}
+            for edge in self.link.graph.out(gf, CALLS):
+                if edge.self_method:
+                    site = (edge.fact.index, edge.self_method)
+                    by_site.setdefault(site, {})[edge.target] = edge
+                else:
+                    plain.append(edge)
+            grouped = self._grouped[gf] = (plain, by_site)
+        plain, by_site = grouped
+        out = list(plain)
+        for (_, name), targets in by_site.items():
+            key = (gc, name)
+            if key not in self._lookups:
+                self._lookups[key] = self.link.lookup(gc, name)
+            method = self._lookups[key]
+            if method is not None and method in targets:
+                out.append(targets[method])
+        return out
 
     def _own(self, gc: GC, start: List[GF]) -> Set[GF]:
         """The methods ``start`` runs with ``self`` an instance of ``gc``: themselves
@@ -217,8 +255,8 @@ class ThreadModel:
         own: Set[GF] = set(start)
         todo = list(start)
         while todo:
-            for edge in self.link.graph.out(todo.pop(), CALLS):
-                if edge.self_method and self._dispatch(gc, edge) and edge.target not in own:
+            for edge in self._runs_for(gc, todo.pop()):
+                if edge.self_method and edge.target not in own:
                     own.add(edge.target)
                     todo.append(edge.target)
         return own
@@ -226,14 +264,12 @@ class ThreadModel:
     def _class_initializers(self, gc: GC, thread: List[GF]) -> Tuple[Set[GF], Set[GF]]:
         """The methods the service thread of ``gc`` runs with ``self`` an instance of
         it (``self.m()`` from its thread methods, transitively), and those of them
-        that initialize MAPI for such an instance (their initializing calls become
-        init points)."""
-        graph = self.link.graph
+        that initialize MAPI for such an instance."""
         own = self._own(gc, thread)
 
         def initializing(edge: Edge, inits: Set[GF]) -> bool:
             if edge.self_method:
-                return self._dispatch(gc, edge) and edge.target in inits
+                return edge.target in inits
             return edge.target in self.initializers
 
         inits = {gf for gf in own if gf in self.direct_init}
@@ -241,13 +277,9 @@ class ThreadModel:
         while changed:
             changed = False
             for gf in own - inits:
-                if any(initializing(e, inits) for e in graph.out(gf, CALLS)):
+                if any(initializing(e, inits) for e in self._runs_for(gc, gf)):
                     inits.add(gf)
                     changed = True
-        for gf in inits:
-            for edge in graph.out(gf, CALLS):
-                if initializing(edge, inits):
-                    self._add_init_point(edge)
         return own, inits
 
     def name(self, gf: GF) -> str:
@@ -286,23 +318,11 @@ class ThreadModel:
         and the service thread of a service class that never initializes MAPI."""
         return self.control + self.workers + self.service_threads
 
-    def reach(self, root: ThreadRoot) -> Set[GF]:
-        """The functions a thread root runs, itself included, through calls; on a
-        service class's thread ``self.m()`` runs the class's own ``m``."""
-        key = (root.function, root.cls)
-        cached = self._reach.get(key)
+    def reach(self, gf: GF) -> Set[GF]:
+        """The functions ``gf`` runs, itself included, through calls."""
+        cached = self._reach.get(gf)
         if cached is None:
-            gc = root.cls
-            if gc is None:
-                cached = self.link.graph.forward([root.function], CALLS)
-            else:
-                own = self._own(gc, [root.function])
-
-                def runs(edge: Edge) -> bool:
-                    return edge.caller not in own or self._dispatch(gc, edge)
-
-                cached = self.link.graph.forward([root.function], CALLS, through=runs)
-            self._reach[key] = cached
+            cached = self._reach[gf] = self.link.graph.forward([gf], CALLS)
         return cached
 
     def initializes(self, gf: GF) -> bool:
@@ -404,11 +424,6 @@ class ThreadModel:
         if not inits:
             return True
         return point.index > inits[0].index and self._in_region(point)
-
-
-def _static(edge: Edge) -> bool:
-    """Not a subclass's override (which runs only for instances of the subclass)."""
-    return not edge.override
 
 
 def _in_loop(frames: Tuple[FrameFact, ...]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import difflib
 import os
 import sys
@@ -197,6 +198,8 @@ def _write_diff(path: str, original: bytes, fixed: bytes, encoding: str) -> None
     """The diff of one file on standard output, its lines in the file's own encoding
     (so that ``git apply`` finds them), its headers in UTF-8."""
     text = _diff(path, original.decode(encoding, "replace"), fixed.decode(encoding, "replace"))
+    if codecs.lookup(encoding).name == "utf-8-sig":
+        encoding = "utf-8"  # the mark opens the file, not each line of the diff
     head, _, body = text.partition("\n+++ ")
     header, _, body = body.partition("\n")
     data = f"{head}\n+++ {header}\n".encode("utf-8", "surrogateescape") + body.encode(

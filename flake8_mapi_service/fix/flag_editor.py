@@ -93,6 +93,14 @@ def _integer_value(stmt: cst.CSTNode) -> Optional[str]:
     return None
 
 
+def _static(fn: FunctionScope) -> bool:
+    """A ``@staticmethod``: its first parameter is an argument like the others."""
+    return any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+        for d in fn.decorators
+    )
+
+
 class CannotFix(Exception):
     """A finding the fix leaves alone; the message says why."""
 
@@ -527,6 +535,8 @@ class Builder:
             owner = self.resolver.binding_scope(name, scope)
             if not isinstance(owner, FunctionScope) or all(p.name != name for p in owner.params):
                 continue
+            if owner.cls is not None and owner.params[0].name == name and not _static(owner):
+                continue  # self (or cls): its attributes are not what callers pass
             gf = self.an.node_of(owner)
             if not link.all_callers_known(gf):
                 raise CannotFix(

@@ -45,7 +45,7 @@ class MapiThreadCalls(Rule):
         threads = an.threads
         reported: Set[int] = set()
         for root in threads.other_threads():
-            reach = threads.reach(root)
+            reach = threads.reach(root.function)
             if reach & threads.direct_init:
                 continue  # that thread initializes MAPI itself
             for gf in reach & by_function.keys():
