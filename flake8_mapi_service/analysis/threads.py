@@ -17,7 +17,8 @@ work lists: thousands of mutually calling functions terminate.
   ``SvcRun``/``SvcDoRun`` is on the MAPI thread, except what precedes the
   function's own initializing call.  In the methods that thread runs with
   ``self`` an instance of the class (``self.m()`` from them, transitively),
-  ``self.m()`` is the class's own ``m``: whether the class initializes MAPI,
+  ``self.m()`` runs an ``m`` that the class or a base defines (a base's through
+  ``super()``), never a sibling's override: whether the class initializes MAPI,
   and what of them is on its MAPI thread, is worked out per class.  A class
   whose thread initializes only through another class's override is unclear
   (neither the MAPI thread nor another thread).
@@ -86,8 +87,7 @@ class ThreadModel:
     ) -> None:
         self.link = link
         self._service_classes = list(service_classes)
-        self._lookups: Dict[Tuple[GC, str], Optional[GF]] = {}
-        self._grouped: Dict[GF, Tuple[List[Edge], Dict[Tuple[int, str], Dict[GF, Edge]]]] = {}
+        self._lineage_methods: Dict[GC, Set[GF]] = {}
         graph = link.graph
         # -- initializers ------------------------------------------------------------
         self.direct_init: Set[GF] = set()
@@ -128,8 +128,8 @@ class ThreadModel:
         #: per service class whose thread initializes MAPI: the methods that run with
         #: ``self`` an instance of it, the ones of those that initialize, its bodies
         self._initializing: List[Tuple[GC, Set[GF], Set[GF], List[GF]]] = []
-        #: the methods some service class's thread runs with ``self`` an instance of it
-        #: (their MAPI thread is worked out per class)
+        #: the methods the thread of a service class that initializes MAPI runs with
+        #: ``self`` an instance of it (their MAPI thread is worked out per class)
         self._owned: Set[GF] = set()
         for gc in service_classes:
             methods = link.methods(gc)
@@ -137,8 +137,8 @@ class ThreadModel:
             cls = link.klass(gc)
             cls_name = cls.qualname if cls is not None else gc[1]
             own, inits = self._class_initializers(gc, thread)
-            self._owned |= own
             if any(m in inits for m in thread):
+                self._owned |= own
                 bodies = [methods[name] for name in SERVICE_BODIES if name in methods]
                 self.service_bodies.update(bodies)
                 self._initializing.append((gc, own, inits, bodies))
@@ -225,29 +225,22 @@ class ThreadModel:
             points.append(Point(edge.caller, edge.fact.index, edge.fact.frames))
 
     def _runs_for(self, gc: GC, gf: GF) -> List[Edge]:
-        """The call edges of ``gf`` that run for an instance of ``gc``: every call but a
-        ``self.m()`` whose target is not ``gc``'s own ``m`` (a sibling's override)."""
-        grouped = self._grouped.get(gf)
-        if grouped is None:
-            plain: List[Edge] = []
-            by_site: Dict[Tuple[int, str], Dict[GF, Edge]] = {}
-            for edge in self.link.graph.out(gf, CALLS):
-                if edge.self_method:
-                    site = (edge.fact.index, edge.self_method)
-                    by_site.setdefault(site, {})[edge.target] = edge
-                else:
-                    plain.append(edge)
-            grouped = self._grouped[gf] = (plain, by_site)
-        plain, by_site = grouped
-        out = list(plain)
-        for (_, name), targets in by_site.items():
-            key = (gc, name)
-            if key not in self._lookups:
-                self._lookups[key] = self.link.lookup(gc, name)
-            method = self._lookups[key]
-            if method is not None and method in targets:
-                out.append(targets[method])
-        return out
+        """The call edges of ``gf`` that may run for an instance of ``gc``: every call
+        but a ``self.m()`` whose target is a method no class of ``gc``'s lineage
+        defines (a sibling's or a subclass's override).  Every version of ``m`` in the
+        lineage is kept: an ancestor's runs through ``super()``, and a mixin's order
+        is not worked out."""
+        lineage = self._lineage_methods.get(gc)
+        if lineage is None:
+            lineage = set()
+            for c in self.link.lineage(gc):
+                fact = self.link.klass(c)
+                if fact is not None:
+                    lineage.update((c[0], fid) for fid in fact.methods.values())
+            self._lineage_methods[gc] = lineage
+        return [
+            e for e in self.link.graph.out(gf, CALLS) if not e.self_method or e.target in lineage
+        ]
 
     def _own(self, gc: GC, start: List[GF]) -> Set[GF]:
         """The methods ``start`` runs with ``self`` an instance of ``gc``: themselves
