@@ -1,10 +1,11 @@
 """The flake8 entry point.  It does no analysis itself.
 
 flake8 calls ``Plugin(tree, lines, filename).run()`` for every file.  ``run``
-applies the cheap text check, returns the findings kept for a file whose
-text and project have not changed (``results.py``), imports the analysis (and
-libcst) only for a file that passes the check without them, and turns any unexpected exception into one MPS000
-finding so that a bug here never aborts the user's whole flake8 run.
+applies the cheap text check, returns the findings kept for a file whose text
+and project have not changed (``results.py``), imports the analysis (and
+libcst) only for a file that passes the check without them, and turns any
+unexpected exception into one MPS000 finding so that a bug here never aborts
+the user's whole flake8 run.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import configparser
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence, Tuple, Union
+from typing import Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 SERVICE_MODES = ("auto", "always", "never")
 
@@ -24,9 +25,8 @@ def parse_service_mode(value: str) -> str:
     raise argparse.ArgumentTypeError(invalid_choice(value, SERVICE_MODES))
 
 
-#: the yes/no words of a config file (configparser's, as flake8 reads its own options)
-FLAG_WORDS = {"1": True, "yes": True, "true": True, "on": True}
-FLAG_WORDS.update({"0": False, "no": False, "false": False, "off": False})
+#: the yes/no words of a config file: configparser's, as flake8 reads its own options
+FLAG_WORDS: Mapping[str, bool] = configparser.RawConfigParser.BOOLEAN_STATES
 
 
 def parse_flag(value: Union[str, bool]) -> bool:

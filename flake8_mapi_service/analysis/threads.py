@@ -83,7 +83,7 @@ class ThreadModel:
         self,
         link: Link,
         service_classes: Sequence[Tuple[str, str]],
-        in_service: Callable[[GF], bool] = lambda gf: True,
+        in_service: Callable[[GF], bool],
     ) -> None:
         self.link = link
         self._service_classes = list(service_classes)
@@ -119,14 +119,17 @@ class ThreadModel:
         self.initializers: Set[GF] = graph.backward(self.direct_init, CALLS)
         for gf in self.initializers:
             for edge in graph.into(gf, CALLS):
-                self._add_init_point(edge)
+                self._init_points.setdefault(edge.caller, []).append(
+                    Point(edge.caller, edge.fact.index, edge.fact.frames)
+                )
         # -- the service thread and the control thread ----------------------------------
         self.service_bodies: Set[GF] = set()
         self.control: List[ThreadRoot] = []
         self.service_threads: List[ThreadRoot] = []
         seen_roots: Set[Tuple[str, GF]] = set()
         #: per service class whose thread initializes MAPI: the methods that run with
-        #: ``self`` an instance of it, the ones of those that initialize, its bodies
+        #: ``self`` an instance of it, the ones of those that initialize (all of them
+        #: among ``initializers``), its bodies
         self._initializing: List[Tuple[GC, Set[GF], Set[GF], List[GF]]] = []
         #: the methods the thread of a service class that initializes MAPI runs with
         #: ``self`` an instance of it (their MAPI thread is worked out per class)
@@ -219,11 +222,6 @@ class ThreadModel:
             seeds[False], CALLS, skip=roots
         )
 
-    def _add_init_point(self, edge: Edge) -> None:
-        points = self._init_points.setdefault(edge.caller, [])
-        if all(p.index != edge.fact.index for p in points):
-            points.append(Point(edge.caller, edge.fact.index, edge.fact.frames))
-
     def _runs_for(self, gc: GC, gf: GF) -> List[Edge]:
         """The call edges of ``gf`` that may run for an instance of ``gc``: every call
         but a ``self.m()`` whose target is a method no class of ``gc``'s lineage
@@ -290,8 +288,6 @@ class ThreadModel:
             return True
         if gf in self.service_bodies and self._service_point(point):
             return True
-        if any(gf in inits for _, _, inits, _ in self._initializing) and self._in_region(point):
-            return True
         return gf in self.initializers and self._in_region(point)
 
     def why_mapi_thread(self, gf: GF) -> Optional[str]:
@@ -300,7 +296,7 @@ class ThreadModel:
             return "it calls MAPIInitialize (what follows the call)"
         if gf in self.service_bodies:
             return "its service thread initializes MAPI"
-        if gf in self.initializers or any(gf in i for _, _, i, _ in self._initializing):
+        if gf in self.initializers:
             return "it initializes MAPI through a call (what follows the call)"
         if gf in self.mapi_functions:
             return "the MAPI thread calls it"

@@ -24,6 +24,8 @@ from flake8.defaults import EXCLUDE
 from flake8.processor import FileProcessor
 from flake8.utils import normalize_path, normalize_paths, parse_comma_separated_list
 
+from ..settings import FLAG_WORDS
+
 try:  # flake8 >= 6
     from flake8.violation import Violation
 except ImportError:  # pragma: no cover - flake8 5
@@ -110,7 +112,7 @@ def ignored_codes(config: Dict[str, str], path: str) -> Tuple[str, ...]:
 def noqa_disabled(config: Dict[str, str]) -> bool:
     """flake8's ``disable-noqa`` in the config (``# noqa`` comments then count for nothing)."""
     value = config.get("disable-noqa", "").strip().lower()
-    return configparser.RawConfigParser.BOOLEAN_STATES.get(value, False)
+    return FLAG_WORDS.get(value, False)
 
 
 def _processor(code: str, disable_noqa: bool) -> FileProcessor:
