@@ -251,3 +251,21 @@ def test_a_wake_mask_in_a_module_that_never_names_mapi_is_fixed(tmp_path: Path) 
     assert "waits.py:8:14: MPS404 fixed" in proc.stdout
     assert "win32con.QS_TIMER | QS_ALLPOSTMESSAGE" in (root / "waits.py").read_text("utf-8")
     assert lint(root) == set()
+
+
+def test_an_attribute_named_like_a_parameter_is_not_flags_from_callers(tmp_path: Path) -> None:
+    # ``mapi.MAPI_MULTITHREAD_NOTIFICATIONS`` reads an attribute of the module, not the
+    # helper's parameter of that name: the desktop caller is no reason to leave it
+    root = tmp_path / "attr"
+    root.mkdir()
+    (root / "setup.cfg").write_text("[flake8]\n", "utf-8")
+    helper = HELPER.replace(
+        "def init_mapi(flags):", "def init_mapi(MAPI_MULTITHREAD_NOTIFICATIONS):"
+    )
+    helper = helper.replace(", flags))", ", mapi.MAPI_MULTITHREAD_NOTIFICATIONS))")
+    for name, text in (("helper", helper), ("service", SERVICE), ("desktop", DESKTOP)):
+        (root / f"{name}.py").write_text(text, "utf-8")
+    assert ("helper.py", 5, "MPS101") in lint(root)
+    proc = fix(root, ".")
+    assert "./helper.py:5:5: MPS101 fixed" in proc.stdout, proc.stdout + proc.stderr
+    assert ("helper.py", 5, "MPS101") not in lint(root)

@@ -531,7 +531,10 @@ class Builder:
         the same helper keeps its dialog), and no caller is out of sight."""
         link = self.an.link
         services = self.an.services
-        for name in sorted(names_in(expr)):
+        nodes = [expr, *descendants(expr)]
+        attrs = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
+        read = {n.value for n in nodes if isinstance(n, cst.Name) and id(n) not in attrs}
+        for name in sorted(read):
             owner = self.resolver.binding_scope(name, scope)
             if not isinstance(owner, FunctionScope) or all(p.name != name for p in owner.params):
                 continue
